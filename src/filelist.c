@@ -1,0 +1,254 @@
+/*
+ * filelist.c: the list of watched files, built from arguments or stdin.
+ * Directories are walked; every file is kept once, under its absolute path.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hotload.h"
+
+static char *
+current_dir(void)
+{
+	size_t size = 256;
+	char *buf = NULL;
+
+	for (;;) {
+		buf = xrealloc(buf, size);
+		if (getcwd(buf, size) != NULL)
+			return buf;
+		if (errno != ERANGE) {
+			hl_msg("cannot find the current directory: %s",
+			       strerror(errno));
+			exit(EXIT_FAIL);
+		}
+		size *= 2;
+	}
+}
+
+void
+filelist_init(struct filelist *fl, char *const *exts, size_t nexts)
+{
+	memset(fl, 0, sizeof *fl);
+	fl->cwd = current_dir();
+	fl->cwdlen = strlen(fl->cwd);
+	fl->exts = exts;
+	fl->nexts = nexts;
+}
+
+void
+filelist_free(struct filelist *fl)
+{
+	size_t i;
+
+	for (i = 0; i < fl->n; i++)
+		free(fl->v[i].path);
+	free(fl->v);
+	free(fl->cwd);
+	strmap_free(&fl->index);
+	memset(fl, 0, sizeof *fl);
+}
+
+/*
+ * Return path made absolute against the directory dir (of length dirlen),
+ * without "." components, repeated or trailing slashes. ".." is kept: it
+ * cannot be removed without looking at symbolic links.
+ */
+char *
+path_join_clean(const char *dir, size_t dirlen, const char *path)
+{
+	size_t plen = strlen(path);
+	char *out = xmalloc(dirlen + plen + 3);
+	const char *p = path, *seg;
+	size_t n = 0, len;
+
+	if (path[0] != '/') {
+		memcpy(out, dir, dirlen);
+		n = dirlen;
+	}
+	while (*p != '\0') {
+		while (*p == '/')
+			p++;
+		seg = p;
+		while (*p != '\0' && *p != '/')
+			p++;
+		len = (size_t)(p - seg);
+		if (len == 0 || (len == 1 && seg[0] == '.'))
+			continue;
+		if (n == 0 || out[n - 1] != '/')
+			out[n++] = '/';
+		memcpy(out + n, seg, len);
+		n += len;
+	}
+	if (n == 0)
+		out[n++] = '/';
+	out[n] = '\0';
+	return out;
+}
+
+static bool
+ext_matches(const struct filelist *fl, const char *path)
+{
+	size_t i, n = strlen(path), e;
+
+	if (fl->nexts == 0)
+		return true;
+	for (i = 0; i < fl->nexts; i++) {
+		e = strlen(fl->exts[i]);
+		if (n > e && strcmp(path + n - e, fl->exts[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Append path (absolute, clean, owned by the list) unless already there. */
+static void
+add_entry(struct filelist *fl, char *path)
+{
+	struct entry *e;
+	size_t pre;
+
+	if (strmap_get(&fl->index, path) != STRMAP_NONE) {
+		free(path);
+		return;
+	}
+	if (fl->n == fl->cap) {
+		fl->cap = fl->cap ? fl->cap * 2 : 64;
+		fl->v = xreallocarray(fl->v, fl->cap, sizeof *fl->v);
+	}
+	e = &fl->v[fl->n];
+	memset(e, 0, sizeof *e);
+	e->path = path;
+	/* Show files below the current directory by their relative name. */
+	pre = fl->cwdlen == 1 ? 1 : fl->cwdlen + 1;
+	if (strncmp(path, fl->cwd, fl->cwdlen) == 0 && path[pre - 1] == '/' &&
+	    path[pre] != '\0')
+		e->name = path + pre;
+	else
+		e->name = path;
+	strmap_put(&fl->index, e->path, fl->n);
+	fl->n++;
+}
+
+static bool
+skipped_in_dir(const char *name)
+{
+	return name[0] == '.' || strcmp(name, "__pycache__") == 0;
+}
+
+/* Add the files below the directory dir, which the list does not own. */
+static void
+add_dir(struct filelist *fl, const char *dir)
+{
+	struct dirent *de;
+	struct stat sb;
+	size_t dlen = strlen(dir);
+	char *child;
+	DIR *d;
+	bool isdir;
+
+	d = opendir(dir);
+	if (d == NULL) {
+		hl_msg("%s: %s (skipped)", dir, strerror(errno));
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (skipped_in_dir(de->d_name))
+			continue;
+		child = path_join_clean(dir, dlen, de->d_name);
+		/* Symbolic links to directories are not followed. */
+		if (lstat(child, &sb) != 0) {
+			free(child);
+			continue;
+		}
+		isdir = S_ISDIR(sb.st_mode);
+		if (S_ISLNK(sb.st_mode) && stat(child, &sb) == 0 &&
+		    S_ISDIR(sb.st_mode)) {
+			free(child);
+			continue;
+		}
+		if (isdir) {
+			add_dir(fl, child);
+			free(child);
+		} else if (ext_matches(fl, child)) {
+			add_entry(fl, child);
+		} else {
+			free(child);
+		}
+	}
+	closedir(d);
+}
+
+/*
+ * Add one path: a file, a directory (its files), or a missing file, which is
+ * watched for until it appears. Paths from the command line (explicit) are
+ * kept whatever their ending. Returns 0, or the errno of a path that cannot
+ * be looked at.
+ */
+int
+filelist_add(struct filelist *fl, const char *path, bool explicit)
+{
+	char *abs = path_join_clean(fl->cwd, fl->cwdlen, path);
+	struct stat sb;
+	int error = stat(abs, &sb) == 0 ? 0 : errno;
+
+	if (error == 0 && S_ISDIR(sb.st_mode)) {
+		add_dir(fl, abs);
+		free(abs);
+		return 0;
+	}
+	if (!explicit && !ext_matches(fl, abs)) {
+		free(abs);
+		return 0;
+	}
+	add_entry(fl, abs);
+	return error;
+}
+
+/*
+ * Read paths separated by sep ('\n' or '\0') from fp and add them. Empty
+ * lines are skipped, and so is a carriage return ending a line. Returns the
+ * number of paths read, or -1 on a read error.
+ */
+int
+filelist_read(struct filelist *fl, FILE *fp, int sep)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int count = 0, error;
+
+	while ((n = getdelim(&line, &cap, sep, fp)) != -1) {
+		if (n > 0 && line[n - 1] == sep)
+			line[--n] = '\0';
+		if (sep == '\n' && n > 0 && line[n - 1] == '\r')
+			line[--n] = '\0';
+		if (n == 0)
+			continue;
+		error = filelist_add(fl, line, false);
+		if (error != 0)
+			hl_msg("%s: %s (watching for it to appear)", line,
+			       strerror(error));
+		count++;
+	}
+	free(line);
+	return ferror(fp) ? -1 : count;
+}
+
+/* Look at every file once; return how many exist. */
+size_t
+filelist_stat_all(struct filelist *fl)
+{
+	int64_t now = now_ns();
+	size_t i, found = 0;
+
+	for (i = 0; i < fl->n; i++) {
+		fstate_read(&fl->v[i].st, fl->v[i].path, now);
+		found += fl->v[i].st.exists;
+	}
+	return found;
+}

@@ -1,0 +1,195 @@
+/* hotload.h: the types and functions shared by hotload's source files. */
+#ifndef HOTLOAD_H
+#define HOTLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define HOTLOAD_VERSION "1.0.0"
+
+/* Exit statuses; signals end hotload by the signal itself (128 + N). */
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+/* util.c */
+void *xmalloc(size_t);
+void *xcalloc(size_t, size_t);
+void *xrealloc(void *, size_t);
+void *xreallocarray(void *, size_t, size_t);
+char *xstrdup(const char *);
+char *xstrndup(const char *, size_t);
+int64_t now_ns(void);
+int64_t mono_ns(void);
+uint64_t hash_bytes(uint64_t, const void *, size_t);
+void hl_msg(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* A string-keyed hash table of size_t values; keys are borrowed. */
+struct strmap {
+	const char **keys;
+	size_t *vals;
+	size_t cap;
+	size_t len;
+};
+#define STRMAP_NONE ((size_t)-1)
+size_t strmap_get(const struct strmap *, const char *);
+void strmap_put(struct strmap *, const char *, size_t);
+void strmap_free(struct strmap *);
+
+/* options.c */
+enum step_kind { STEP_MODULE, STEP_RUN };
+
+struct step {
+	enum step_kind kind;
+	const char *arg;       /* module name as given, or shell command */
+	char *module;          /* dotted module name (STEP_MODULE) */
+	char *syspath;         /* directory to put on sys.path, or NULL */
+	const char *pre_hook;  /* function called before a reload */
+	const char *post_hook; /* function called after import or reload */
+	void *handle;          /* the imported module, once it is */
+};
+
+struct options {
+	struct step *steps;
+	size_t nsteps;
+	char **paths; /* FILE and DIR arguments */
+	size_t npaths;
+	char **exts; /* endings kept from directories and stdin, with dot */
+	size_t nexts;
+	bool null_sep;
+	bool clear;
+	bool postpone;
+	bool once;
+	bool quiet;
+	double interval_ms;
+};
+
+enum parse_result { PARSE_OK, PARSE_EXIT, PARSE_ERROR };
+
+enum parse_result options_parse(struct options *, int, char **, FILE *);
+void options_free(struct options *);
+void options_usage(FILE *);
+bool options_has_module(const struct options *);
+
+/* fstate.c: what a file looked like when it was last seen. */
+struct fstate {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	int64_t mtime_ns;
+	int64_t ctime_ns;
+	mode_t mode;
+	bool exists;
+	bool racy;     /* changed too recently for its stat to be trusted */
+	uint64_t hash; /* content hash, kept while racy */
+};
+
+enum fchange { FS_SAME, FS_CHANGED, FS_GONE };
+
+void fstate_read(struct fstate *, const char *, int64_t);
+enum fchange fstate_update(struct fstate *, const char *, int64_t);
+
+/* filelist.c: the files hotload watches. */
+struct entry {
+	char *path;       /* absolute, with "." and "//" removed */
+	const char *name; /* as shown to the user: a suffix of path, or path */
+	struct fstate st;
+};
+
+struct filelist {
+	struct entry *v;
+	size_t n;
+	size_t cap;
+	struct strmap index; /* path -> position in v */
+	char *cwd;
+	size_t cwdlen;
+	char *const *exts;
+	size_t nexts;
+};
+
+void filelist_init(struct filelist *, char *const *, size_t);
+void filelist_free(struct filelist *);
+int filelist_add(struct filelist *, const char *, bool);
+int filelist_read(struct filelist *, FILE *, int);
+size_t filelist_stat_all(struct filelist *);
+char *path_join_clean(const char *, size_t, const char *);
+
+/* watch.c: the set of files changed since the last round. */
+struct changes {
+	size_t *idx;
+	size_t n;
+	size_t cap;
+	unsigned char *mark; /* one per file: already in idx */
+	size_t nmark;
+};
+
+void changes_add(struct changes *, size_t);
+void changes_clear(struct changes *);
+void changes_free(struct changes *);
+
+/* watch.c: waiting for files to change, with a backend per mechanism. */
+struct watch;
+
+struct watch_backend {
+	const char *name;
+	int (*wait)(struct watch *, int64_t, struct changes *);
+	void (*close)(struct watch *);
+};
+
+struct watch {
+	const struct watch_backend *be;
+	struct filelist *files;
+	int64_t interval_ns; /* time between two polling sweeps */
+	int64_t settle_ns;   /* quiet time that ends a burst of changes */
+	int64_t next_sweep;  /* monotonic time of the next sweep */
+	void *priv;
+};
+
+struct watch *watch_open(struct filelist *, double);
+void watch_close(struct watch *);
+int watch_wait(struct watch *, int64_t, struct changes *);
+size_t watch_sweep(struct watch *, struct changes *);
+
+/* watch_poll.c */
+extern const struct watch_backend watch_poll_backend;
+
+/* sig.c: signals that end hotload, and the pipe that wakes it. */
+void sig_init(bool);
+void sig_set_interrupt(void (*)(void));
+int sig_wake_fd(void);
+void sig_drain(void);
+int sig_poll(int, int64_t);
+int sig_caught(void);
+void sig_note(int);
+_Noreturn void sig_exit(int);
+
+/* command.c: --run steps. */
+enum step_status { STEP_OK, STEP_FAILED, STEP_INTERRUPTED };
+
+enum step_status command_run(const char *, const struct filelist *,
+			     const struct changes *, char *, size_t);
+
+/* pyhost.c: the embedded interpreter. */
+int pyhost_init(struct options *, const struct filelist *);
+void pyhost_finalize(void);
+enum step_status pyhost_module_step(struct step *, char *, size_t);
+void pyhost_round_begin(void);
+void pyhost_begin_wait(void);
+void pyhost_end_wait(void);
+bool pyhost_interrupted(void);
+void pyhost_flush(void);
+bool pyhost_active(void);
+
+/* round.c: one round of steps. */
+struct round {
+	const struct options *opt;
+	struct filelist *files;
+	unsigned long count;
+};
+
+enum step_status round_run(struct round *, const struct changes *);
+
+#endif

@@ -1,0 +1,396 @@
+/*
+ * options.c: the command line. The table below is the one description of
+ * every option: --help is printed from it, getopt_long's tables are built
+ * from it, and the tests check the man page and completions against --help.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hotload.h"
+
+enum {
+	OPT_PRE_HOOK = 256,
+	OPT_POST_HOOK,
+	OPT_NO_CLEAR,
+};
+
+struct optdef {
+	int id;          /* getopt_long's value: the short letter, or OPT_* */
+	const char *name; /* long name; NULL starts a new group */
+	const char *arg;  /* argument's name, or NULL */
+	const char *help; /* lines separated by '\n' */
+};
+
+static const struct optdef optdefs[] = {
+	{0, NULL, NULL, "Steps, run in command-line order in every round:"},
+	{'m', "module", "NAME",
+	 "import NAME in the first round, reload it in later\n"
+	 "ones; NAME is lib, lib.py, pkg/mod.py or pkg.mod"},
+	{OPT_PRE_HOOK, "pre-hook", "FUNC",
+	 "call FUNC() of the last --module before each reload"},
+	{OPT_POST_HOOK, "post-hook", "FUNC",
+	 "call FUNC() of the last --module after each import\n"
+	 "or reload"},
+	{OPT_POST_HOOK, "entrypoint", "FUNC", "the same as --post-hook"},
+	{'r', "run", "CMD",
+	 "run CMD with /bin/sh -c; the files changed in the\n"
+	 "round are its \"$@\" and $HOTLOAD_CHANGED"},
+	{'c', "clear-terminal", NULL,
+	 "clear the screen and scrollback before each round"},
+	{OPT_NO_CLEAR, "no-clear", NULL, "do not clear the screen (the default)"},
+	{0, NULL, NULL, "What to watch:"},
+	{'e', "ext", "EXT",
+	 "keep only files ending in EXT (.py or py) from\n"
+	 "directories and stdin; repeatable"},
+	{'0', "null", NULL, "read NUL-separated paths from stdin (-print0)"},
+	{0, NULL, NULL, "Control:"},
+	{'p', "postpone", NULL, "wait for a change before the first round"},
+	{'1', "once", NULL,
+	 "run one round and exit: 0 if every step succeeded,\n"
+	 "1 if one failed"},
+	{'i', "interval", "MS",
+	 "poll every MS milliseconds (default 6.94: 144 Hz)"},
+	{'q', "quiet", NULL, "print no status lines"},
+	{'h', "help", NULL, "show this help and exit"},
+	{'V', "version", NULL, "show the version and exit"},
+};
+
+#define NOPTDEFS (sizeof optdefs / sizeof optdefs[0])
+
+static const char usage_head[] =
+    "usage: hotload [options] [FILE|DIR ...]\n"
+    "       find . -name '*.py' | hotload [options]\n"
+    "\n"
+    "Watch files; on every change, reload Python modules inside one\n"
+    "long-lived interpreter and run shell commands.\n";
+
+static const char usage_tail[] =
+    "\n"
+    "With no FILE or DIR, the paths to watch are read from stdin, one per "
+    "line.\n"
+    "A DIR stands for the files below it, except hidden ones and "
+    "__pycache__.\n"
+    "Exit status: 0 ok, 1 a failed --once round or nothing to watch, 2 usage "
+    "error;\n"
+    "a signal ends hotload with 128+N (130 for Ctrl-C). See hotload(1).\n";
+
+/* Print --help, written from the option table. */
+void
+options_usage(FILE *fp)
+{
+	const struct optdef *d;
+	const char *line, *nl;
+	char left[64];
+	size_t i;
+
+	fputs(usage_head, fp);
+	for (i = 0; i < NOPTDEFS; i++) {
+		d = &optdefs[i];
+		if (d->name == NULL) {
+			fprintf(fp, "\n%s\n", d->help);
+			continue;
+		}
+		if (d->id < 256)
+			snprintf(left, sizeof left, "-%c, --%s%s%s", d->id,
+				 d->name, d->arg ? " " : "",
+				 d->arg ? d->arg : "");
+		else
+			snprintf(left, sizeof left, "    --%s%s%s", d->name,
+				 d->arg ? " " : "", d->arg ? d->arg : "");
+		for (line = d->help; line != NULL; line = nl ? nl + 1 : NULL) {
+			nl = strchr(line, '\n');
+			fprintf(fp, "  %-22s %.*s\n", line == d->help ? left : "",
+				(int)(nl ? nl - line : (ptrdiff_t)strlen(line)),
+				line);
+		}
+	}
+	fputs(usage_tail, fp);
+}
+
+static void
+add_step(struct options *o, enum step_kind kind, const char *arg)
+{
+	o->steps = xreallocarray(o->steps, o->nsteps + 1, sizeof *o->steps);
+	memset(&o->steps[o->nsteps], 0, sizeof o->steps[0]);
+	o->steps[o->nsteps].kind = kind;
+	o->steps[o->nsteps].arg = arg;
+	o->nsteps++;
+}
+
+/* Is s a dotted Python name such as "main" or "App.run"? */
+static bool
+is_dotted_name(const char *s)
+{
+	bool start = true;
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '.') {
+			if (start)
+				return false;
+			start = true;
+		} else if (c == '_' || (c >= 'a' && c <= 'z') ||
+			   (c >= 'A' && c <= 'Z') || c >= 0x80) {
+			start = false;
+		} else if (c >= '0' && c <= '9') {
+			if (start)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return !start;
+}
+
+static bool
+parse_hook(struct options *o, int id, const char *arg, FILE *err)
+{
+	const char *which = id == OPT_PRE_HOOK ? "pre-hook" : "post-hook";
+	struct step *s = NULL;
+	size_t i;
+
+	for (i = o->nsteps; i > 0; i--)
+		if (o->steps[i - 1].kind == STEP_MODULE) {
+			s = &o->steps[i - 1];
+			break;
+		}
+	if (s == NULL) {
+		fprintf(err,
+			"hotload: --%s %s: put it after the --module whose "
+			"function it calls\n",
+			which, arg);
+		return false;
+	}
+	if (!is_dotted_name(arg)) {
+		fprintf(err,
+			"hotload: --%s %s: not a function name (give the name "
+			"of a function in the module, such as main)\n",
+			which, arg);
+		return false;
+	}
+	if (id == OPT_PRE_HOOK)
+		s->pre_hook = arg;
+	else
+		s->post_hook = arg;
+	return true;
+}
+
+static bool
+parse_module(struct options *o, const char *arg, FILE *err)
+{
+	size_t n = strlen(arg);
+	bool path = strchr(arg, '/') != NULL ||
+		    (n > 3 && strcmp(arg + n - 3, ".py") == 0);
+
+	if (n == 0 || (!path && !is_dotted_name(arg))) {
+		fprintf(err,
+			"hotload: --module '%s': not a module name (give a "
+			"name such as lib or pkg.mod, or a file such as "
+			"pkg/mod.py)\n",
+			arg);
+		return false;
+	}
+	add_step(o, STEP_MODULE, arg);
+	return true;
+}
+
+static bool
+parse_ext(struct options *o, const char *arg, FILE *err)
+{
+	char *ext;
+
+	if (arg[0] == '\0' || strcmp(arg, ".") == 0 || strchr(arg, '/')) {
+		fprintf(err,
+			"hotload: --ext '%s': give a file ending such as .py\n",
+			arg);
+		return false;
+	}
+	if (arg[0] == '.') {
+		ext = xstrdup(arg);
+	} else {
+		ext = xmalloc(strlen(arg) + 2);
+		ext[0] = '.';
+		strcpy(ext + 1, arg);
+	}
+	o->exts = xreallocarray(o->exts, o->nexts + 1, sizeof *o->exts);
+	o->exts[o->nexts++] = ext;
+	return true;
+}
+
+static bool
+parse_interval(struct options *o, const char *arg, FILE *err)
+{
+	char *end;
+	double ms;
+
+	errno = 0;
+	ms = strtod(arg, &end);
+	if (errno != 0 || end == arg || *end != '\0' || !isfinite(ms) ||
+	    ms <= 0 || ms > 3600000) {
+		fprintf(err,
+			"hotload: --interval '%s': give milliseconds, a number "
+			"above 0 such as 10 or 0.5\n",
+			arg);
+		return false;
+	}
+	o->interval_ms = ms;
+	return true;
+}
+
+static void
+reset_getopt(void)
+{
+#if defined(__GLIBC__)
+	optind = 0;
+#else
+	optind = 1;
+#if defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) ||      \
+    defined(__NetBSD__)
+	optreset = 1;
+#endif
+#endif
+}
+
+/* Name the option that getopt_long rejected, for an error message. */
+static void
+bad_option(char **argv, int c, FILE *err)
+{
+	const char *what = argv[optind - 1];
+
+	if (strncmp(what, "--", 2) == 0)
+		fprintf(err, "hotload: option %.*s", (int)strcspn(what, "="),
+			what);
+	else
+		fprintf(err, "hotload: option -%c", optopt);
+	fputs(c == ':' ? " needs an argument" : " is not known", err);
+	fputs(" (see hotload --help)\n", err);
+}
+
+/*
+ * Parse argv into o. Returns PARSE_OK, PARSE_EXIT after --help or --version
+ * (printed to stdout), or PARSE_ERROR after a message to err.
+ */
+enum parse_result
+options_parse(struct options *o, int argc, char **argv, FILE *err)
+{
+	struct option longopts[NOPTDEFS + 1];
+	char shortopts[2 * NOPTDEFS + 2];
+	size_t i, nl = 0, ns = 0;
+	int c;
+
+	memset(o, 0, sizeof *o);
+	o->interval_ms = 1000.0 / 144;
+	shortopts[ns++] = ':';
+	for (i = 0; i < NOPTDEFS; i++) {
+		const struct optdef *d = &optdefs[i];
+
+		if (d->name == NULL)
+			continue;
+		longopts[nl].name = d->name;
+		longopts[nl].has_arg = d->arg ? required_argument : no_argument;
+		longopts[nl].flag = NULL;
+		longopts[nl].val = d->id;
+		nl++;
+		if (d->id < 256) {
+			shortopts[ns++] = (char)d->id;
+			if (d->arg)
+				shortopts[ns++] = ':';
+		}
+	}
+	memset(&longopts[nl], 0, sizeof longopts[nl]);
+	shortopts[ns] = '\0';
+
+	reset_getopt();
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		bool ok = true;
+
+		switch (c) {
+		case 'm':
+			ok = parse_module(o, optarg, err);
+			break;
+		case 'r':
+			add_step(o, STEP_RUN, optarg);
+			break;
+		case OPT_PRE_HOOK:
+		case OPT_POST_HOOK:
+			ok = parse_hook(o, c, optarg, err);
+			break;
+		case 'c':
+			o->clear = true;
+			break;
+		case OPT_NO_CLEAR:
+			o->clear = false;
+			break;
+		case 'e':
+			ok = parse_ext(o, optarg, err);
+			break;
+		case '0':
+			o->null_sep = true;
+			break;
+		case 'p':
+			o->postpone = true;
+			break;
+		case '1':
+			o->once = true;
+			break;
+		case 'i':
+			ok = parse_interval(o, optarg, err);
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			options_usage(stdout);
+			return PARSE_EXIT;
+		case 'V':
+			printf("hotload %s\n", HOTLOAD_VERSION);
+			return PARSE_EXIT;
+		default:
+			bad_option(argv, c, err);
+			return PARSE_ERROR;
+		}
+		if (!ok)
+			return PARSE_ERROR;
+	}
+	o->paths = argv + optind;
+	o->npaths = (size_t)(argc - optind);
+	if (o->nsteps == 0) {
+		fputs("hotload: nothing to do: give a step such as "
+		      "--module lib or --run 'make test' (see hotload --help)\n",
+		      err);
+		return PARSE_ERROR;
+	}
+	return PARSE_OK;
+}
+
+bool
+options_has_module(const struct options *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nsteps; i++)
+		if (o->steps[i].kind == STEP_MODULE)
+			return true;
+	return false;
+}
+
+void
+options_free(struct options *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nsteps; i++) {
+		free(o->steps[i].module);
+		free(o->steps[i].syspath);
+	}
+	for (i = 0; i < o->nexts; i++)
+		free(o->exts[i]);
+	free(o->steps);
+	free(o->exts);
+	memset(o, 0, sizeof *o);
+}

@@ -1,0 +1,95 @@
+/* round.c: one round, every step in command-line order, and its status. */
+#include <string.h>
+#include <unistd.h>
+
+#include "hotload.h"
+
+/* Home, clear the screen, clear the scrollback. */
+static const char clear_seq[] = "\033[H\033[2J\033[3J";
+
+/* Clear the terminal the user looks at, if there is one. */
+static void
+clear_terminal(void)
+{
+	int fd = isatty(STDOUT_FILENO)	 ? STDOUT_FILENO
+		 : isatty(STDERR_FILENO) ? STDERR_FILENO
+					 : -1;
+	ssize_t n;
+
+	fflush(stdout);
+	if (fd != -1)
+		n = write(fd, clear_seq, sizeof clear_seq - 1);
+	(void)n;
+}
+
+/* Append printf-style text to the status line in buf. */
+static void
+status_add(char *buf, size_t len, const char *fmt, const char *a,
+	   const char *b)
+{
+	size_t used = strlen(buf);
+
+	if (used < len)
+		snprintf(buf + used, len - used, fmt, a, b);
+}
+
+static void
+format_ms(char *buf, size_t len, int64_t ns)
+{
+	double ms = (double)ns / 1e6;
+
+	if (ms < 10)
+		snprintf(buf, len, "%.2f ms", ms);
+	else if (ms < 1000)
+		snprintf(buf, len, "%.0f ms", ms);
+	else
+		snprintf(buf, len, "%.2f s", ms / 1000);
+}
+
+/*
+ * Run the steps, each whatever became of the ones before, then print a
+ * status line. Returns STEP_OK if all went well, STEP_FAILED if one failed,
+ * or STEP_INTERRUPTED at once if a signal asked hotload to end.
+ */
+enum step_status
+round_run(struct round *r, const struct changes *chg)
+{
+	char line[1024] = "", detail[256], label[64], took[32];
+	enum step_status st, all = STEP_OK;
+	int64_t start = mono_ns();
+	size_t i;
+
+	r->count++;
+	if (r->opt->clear)
+		clear_terminal();
+	pyhost_round_begin();
+	for (i = 0; i < r->opt->nsteps; i++) {
+		struct step *s = &r->opt->steps[i];
+
+		if (s->kind == STEP_MODULE) {
+			st = pyhost_module_step(s, detail, sizeof detail);
+			snprintf(label, sizeof label, "%s", s->module);
+		} else {
+			st = command_run(s->arg, r->files, chg, detail,
+					 sizeof detail);
+			if (strlen(s->arg) > 40)
+				snprintf(label, sizeof label, "'%.37s...'",
+					 s->arg);
+			else
+				snprintf(label, sizeof label, "'%s'", s->arg);
+		}
+		if (st == STEP_INTERRUPTED)
+			return st;
+		if (st > all)
+			all = st;
+		status_add(line, sizeof line, "%s%s", i ? ", " : "", label);
+		status_add(line, sizeof line, " %s%s",
+			   st == STEP_OK ? "ok" : detail, "");
+	}
+	if (!r->opt->quiet) {
+		format_ms(took, sizeof took, mono_ns() - start);
+		hl_msg("round %lu %s in %s: %s", r->count,
+		       all == STEP_OK ? "ok" : "failed", took, line);
+	}
+	return all;
+}

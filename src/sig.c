@@ -1,0 +1,170 @@
+/*
+ * sig.c: signals. SIGTERM and SIGHUP end hotload; SIGINT too (Python's own
+ * handler takes it when the interpreter runs). Every signal of interest,
+ * SIGCHLD included, writes a byte to a pipe, so that a wait on the pipe
+ * wakes up whichever thread the kernel delivered the signal to.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hotload.h"
+
+static int wake[2] = {-1, -1};
+static volatile sig_atomic_t caught;
+static void (*interrupt_python)(void);
+
+static void
+on_signal(int signo)
+{
+	int saved = errno;
+	ssize_t n;
+
+	if (signo != SIGCHLD) {
+		if (caught == 0)
+			caught = signo;
+		if (interrupt_python != NULL)
+			interrupt_python();
+	}
+	n = write(wake[1], "", 1);
+	(void)n;
+	errno = saved;
+}
+
+static void
+set_flags(int fd, int flags)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | flags);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+static void
+catch(int signo, int flags)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	sigaction(signo, &sa, NULL);
+}
+
+/*
+ * Create the wake pipe and catch the signals hotload ends on. SIGINT is left
+ * to Python when python is set; the caller then points Python's wakeup fd at
+ * the pipe. Interrupted system calls are not restarted, so a blocked wait
+ * returns at once; SIGCHLD alone restarts them.
+ */
+void
+sig_init(bool python)
+{
+	if (pipe(wake) != 0) {
+		hl_msg("cannot create a pipe: %s", strerror(errno));
+		exit(EXIT_FAIL);
+	}
+	set_flags(wake[0], O_NONBLOCK);
+	set_flags(wake[1], O_NONBLOCK);
+	catch(SIGTERM, 0);
+	catch(SIGHUP, 0);
+	if (!python)
+		catch(SIGINT, 0);
+	catch(SIGCHLD, SA_RESTART | SA_NOCLDSTOP);
+}
+
+/* Have SIGTERM and SIGHUP also interrupt running Python code with fn. */
+void
+sig_set_interrupt(void (*fn)(void))
+{
+	interrupt_python = fn;
+}
+
+int
+sig_wake_fd(void)
+{
+	return wake[1];
+}
+
+/* Empty the wake pipe. */
+void
+sig_drain(void)
+{
+	char buf[256];
+
+	while (read(wake[0], buf, sizeof buf) > 0)
+		;
+}
+
+/*
+ * Wait until fd (if not -1) is readable, a signal arrives, or timeout_ns
+ * passes (never if negative). Returns 1 for fd, -1 for a signal, 0 for the
+ * timeout.
+ */
+int
+sig_poll(int fd, int64_t timeout_ns)
+{
+	struct pollfd p[2];
+	int n, ms;
+
+	p[0].fd = wake[0];
+	p[0].events = POLLIN;
+	p[1].fd = fd;
+	p[1].events = POLLIN;
+	if (timeout_ns < 0)
+		ms = -1;
+	else if (timeout_ns > (int64_t)86400 * 1000000000)
+		ms = 86400 * 1000;
+	else
+		ms = (int)((timeout_ns + 999999) / 1000000);
+	n = poll(p, fd == -1 ? 1 : 2, ms);
+	if (n == -1)
+		return errno == EINTR ? -1 : 0;
+	if (n == 0)
+		return 0;
+	if (p[0].revents != 0) {
+		sig_drain();
+		return -1;
+	}
+	return 1;
+}
+
+/* Return the signal that asked hotload to end, or 0. */
+int
+sig_caught(void)
+{
+	return caught;
+}
+
+/* Record that signo asked hotload to end (Python saw a SIGINT). */
+void
+sig_note(int signo)
+{
+	if (caught == 0)
+		caught = signo;
+}
+
+/*
+ * End hotload by signo, so that the parent sees how it ended (a shell shows
+ * status 128 + signo, and stops a loop or script interrupted by Ctrl-C).
+ */
+_Noreturn void
+sig_exit(int signo)
+{
+	struct sigaction sa;
+	sigset_t set;
+
+	fflush(stdout);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(signo, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, signo);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(signo);
+	_exit(128 + signo);
+}

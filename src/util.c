@@ -1,0 +1,175 @@
+/* util.c: memory, clocks, hashing, a string map, and hotload's messages. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hotload.h"
+
+static _Noreturn void
+out_of_memory(void)
+{
+	fputs("hotload: out of memory\n", stderr);
+	exit(EXIT_FAIL);
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		out_of_memory();
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		out_of_memory();
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (p == NULL)
+		out_of_memory();
+	return p;
+}
+
+/* Resize an array of n elements of the given size, checking for overflow. */
+void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	if (size != 0 && n > SIZE_MAX / size)
+		out_of_memory();
+	return xrealloc(p, n * size);
+}
+
+char *
+xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+/* Return the wall-clock time in nanoseconds, the clock file times use. */
+int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Return a monotonic time in nanoseconds, for durations. */
+int64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Continue a 64-bit FNV-1a hash over n bytes. Start with h = 0. */
+uint64_t
+hash_bytes(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	if (h == 0)
+		h = 14695981039346656037ULL;
+	while (n-- > 0) {
+		h ^= *s++;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Print a message of hotload's own to stderr, prefixed "hotload: ". */
+void
+hl_msg(const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "hotload: %s\n", buf);
+	errno = saved;
+}
+
+static size_t
+strmap_slot(const struct strmap *m, const char *key)
+{
+	size_t i = hash_bytes(0, key, strlen(key)) & (m->cap - 1);
+
+	while (m->keys[i] != NULL && strcmp(m->keys[i], key) != 0)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+/* Return the value stored under key, or STRMAP_NONE. */
+size_t
+strmap_get(const struct strmap *m, const char *key)
+{
+	size_t i;
+
+	if (m->cap == 0)
+		return STRMAP_NONE;
+	i = strmap_slot(m, key);
+	return m->keys[i] != NULL ? m->vals[i] : STRMAP_NONE;
+}
+
+/* Store val under key, which must outlive the map. */
+void
+strmap_put(struct strmap *m, const char *key, size_t val)
+{
+	size_t i;
+
+	if ((m->len + 1) * 2 > m->cap) {
+		struct strmap bigger = {0};
+
+		bigger.cap = m->cap ? m->cap * 2 : 64;
+		bigger.keys = xcalloc(bigger.cap, sizeof *bigger.keys);
+		bigger.vals = xcalloc(bigger.cap, sizeof *bigger.vals);
+		for (i = 0; i < m->cap; i++)
+			if (m->keys[i] != NULL)
+				strmap_put(&bigger, m->keys[i], m->vals[i]);
+		strmap_free(m);
+		*m = bigger;
+	}
+	i = strmap_slot(m, key);
+	if (m->keys[i] == NULL) {
+		m->keys[i] = key;
+		m->len++;
+	}
+	m->vals[i] = val;
+}
+
+void
+strmap_free(struct strmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}
