@@ -145,10 +145,11 @@ struct watch {
 	int64_t interval_ns; /* time between two polling sweeps */
 	int64_t settle_ns;   /* quiet time that ends a burst of changes */
 	int64_t next_sweep;  /* monotonic time of the next sweep */
+	bool quiet;          /* no messages about files coming and going */
 	void *priv;
 };
 
-struct watch *watch_open(struct filelist *, double);
+struct watch *watch_open(struct filelist *, double, bool);
 void watch_close(struct watch *);
 int watch_wait(struct watch *, int64_t, struct changes *);
 size_t watch_sweep(struct watch *, struct changes *);

@@ -159,6 +159,10 @@ main(int argc, char **argv)
 		if (opt.once)
 			finish(st == STEP_OK ? EXIT_OK : EXIT_FAIL);
 	}
-	w = watch_open(&files, opt.interval_ms);
+	w = watch_open(&files, opt.interval_ms, opt.quiet);
+	if (opt.postpone && !opt.quiet)
+		hl_msg("watching %zu file%s; the first round runs at the first "
+		       "change",
+		       files.n, files.n == 1 ? "" : "s");
 	finish(watch_loop(w, &round, opt.once, !opt.postpone));
 }

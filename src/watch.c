@@ -50,11 +50,12 @@ changes_free(struct changes *c)
 
 /* Start watching the files of fl, polling every interval_ms. */
 struct watch *
-watch_open(struct filelist *fl, double interval_ms)
+watch_open(struct filelist *fl, double interval_ms, bool quiet)
 {
 	struct watch *w = xcalloc(1, sizeof *w);
 
 	w->files = fl;
+	w->quiet = quiet;
 	w->interval_ns = (int64_t)(interval_ms * 1e6);
 	w->settle_ns = w->interval_ns;
 	w->next_sweep = mono_ns() + w->interval_ns;
@@ -96,12 +97,22 @@ watch_sweep(struct watch *w, struct changes *out)
 	int64_t start = mono_ns(), now = now_ns(), cost;
 	size_t i, count = 0;
 
-	for (i = 0; i < fl->n; i++)
-		if (fstate_update(&fl->v[i].st, fl->v[i].path, now) ==
-		    FS_CHANGED) {
+	for (i = 0; i < fl->n; i++) {
+		switch (fstate_update(&fl->v[i].st, fl->v[i].path, now)) {
+		case FS_CHANGED:
 			changes_add(out, i);
 			count++;
+			break;
+		case FS_GONE:
+			if (!w->quiet)
+				hl_msg("%s is gone; a round runs when it is "
+				       "back",
+				       fl->v[i].name);
+			break;
+		case FS_SAME:
+			break;
 		}
+	}
 	cost = mono_ns() - start;
 	w->settle_ns = 2 * cost;
 	if (w->settle_ns < 1000000)

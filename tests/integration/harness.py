@@ -1,0 +1,252 @@
+"""harness.py: run the real hotload binary and watch what it prints.
+
+Tests wait for conditions (a line on stdout, a number of rounds) with a
+generous timeout, never for a fixed time, so that they pass on a loaded
+machine. The binary runs without PYTHONUNBUFFERED and
+PYTHONDONTWRITEBYTECODE, as on users' machines.
+"""
+
+import fcntl
+import os
+import pty
+import re
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+import termios
+import threading
+import time
+import unittest
+
+BIN = os.environ.get("HOTLOAD_BIN") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "hotload")
+SOURCE_DIR = os.environ.get("HOTLOAD_SOURCE_DIR") or os.path.join(
+    os.path.dirname(__file__), "..", "..")
+TIMEOUT = float(os.environ.get("HOTLOAD_TEST_TIMEOUT", "30"))
+
+ROUND = re.compile(r"^hotload: round (\d+) (ok|failed)", re.M)
+
+
+def clean_env(**extra):
+    """The environment of a user's shell: no variables that hide bugs."""
+    env = dict(os.environ)
+    for name in list(env):
+        if name in ("PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE",
+                    "HOTLOAD_BIN", "HOTLOAD_SOURCE_DIR") \
+                or name.startswith("HOTLOAD_RUNNING"):
+            del env[name]
+    env.update(extra)
+    return env
+
+
+def _take_terminal():
+    """In the child: make stdin, a pty, the controlling terminal, so that
+    typing Ctrl-C into the pty sends SIGINT as in a real terminal."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def wait_until(predicate, timeout=TIMEOUT, what="condition"):
+    """Poll predicate until it returns a true value; fail after timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.005)
+
+
+class Hotload:
+    """A running hotload whose stdout and stderr are collected as it goes.
+
+    With tty=True it runs on a pseudo-terminal (stdout and stderr both go
+    to it, and Ctrl-C can be typed); otherwise stdout and stderr are pipes.
+    """
+
+    def __init__(self, args, cwd, stdin=None, env=None, tty=False,
+                 argv=None):
+        self.args = argv or [BIN] + list(args)
+        self.out = b""
+        self.err = b""
+        self.lock = threading.Lock()
+        env = env if env is not None else clean_env()
+        self.tty = tty
+        if tty:
+            self.master, slave = pty.openpty()
+            self.proc = subprocess.Popen(
+                self.args, cwd=cwd, env=env, stdin=slave, stdout=slave,
+                stderr=slave, start_new_session=True,
+                preexec_fn=_take_terminal)
+            os.close(slave)
+            self.threads = [threading.Thread(target=self._read_pty,
+                                             daemon=True)]
+        else:
+            self.proc = subprocess.Popen(
+                self.args, cwd=cwd, env=env,
+                stdin=subprocess.PIPE if stdin is not None
+                else subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            if stdin is not None:
+                self.proc.stdin.write(
+                    stdin if isinstance(stdin, bytes) else stdin.encode())
+                self.proc.stdin.close()
+            self.threads = [
+                threading.Thread(target=self._read, args=(
+                    self.proc.stdout, "out"), daemon=True),
+                threading.Thread(target=self._read, args=(
+                    self.proc.stderr, "err"), daemon=True),
+            ]
+        for t in self.threads:
+            t.start()
+
+    def _read(self, stream, name):
+        while True:
+            chunk = stream.read1(65536)
+            if not chunk:
+                return
+            with self.lock:
+                setattr(self, name, getattr(self, name) + chunk)
+
+    def _read_pty(self):
+        while True:
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            with self.lock:
+                self.out += chunk
+
+    def stdout(self):
+        with self.lock:
+            return self.out.decode(errors="replace")
+
+    def stderr(self):
+        """hotload's own messages (on a terminal, everything it printed)."""
+        with self.lock:
+            return (self.out if self.tty else self.err).decode(
+                errors="replace")
+
+    def rounds(self):
+        """The rounds reported so far, as (number, 'ok' or 'failed')."""
+        return [(int(n), s) for n, s in ROUND.findall(self.stderr())]
+
+    def wait_rounds(self, n, timeout=TIMEOUT):
+        wait_until(lambda: len(self.rounds()) >= n, timeout,
+                   "%d rounds; stderr so far:\n%s" % (n, self.stderr()))
+        return self.rounds()
+
+    def wait_out(self, text, count=1, timeout=TIMEOUT):
+        wait_until(lambda: self.stdout().count(text) >= count, timeout,
+                   "%r x%d on stdout; stdout so far:\n%s\nstderr:\n%s" % (
+                       text, count, self.stdout(), self.stderr()))
+
+    def wait_err(self, text, count=1, timeout=TIMEOUT):
+        wait_until(lambda: self.stderr().count(text) >= count, timeout,
+                   "%r x%d on stderr; stderr so far:\n%s" % (
+                       text, count, self.stderr()))
+
+    def type(self, data):
+        os.write(self.master, data)
+
+    def wait_exit(self, timeout=TIMEOUT):
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("hotload did not exit; stderr:\n" +
+                                 self.stderr())
+        for t in self.threads:
+            t.join(timeout)
+        self._close()
+        return code
+
+    def _close(self):
+        for f in (self.proc.stdout, self.proc.stderr):
+            if f is not None:
+                f.close()
+        if self.tty and self.master is not None:
+            os.close(self.master)
+            self.master = None
+
+    def stop(self, sig=signal.SIGINT):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        return self.wait_exit()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for t in self.threads:
+            t.join(5)
+        self._close()
+
+
+def run(args, cwd, stdin=None, env=None, timeout=TIMEOUT):
+    """Run hotload to completion; return (status, stdout, stderr)."""
+    p = subprocess.run(
+        [BIN] + list(args), cwd=cwd, env=env if env is not None else clean_env(),
+        input=stdin.encode() if isinstance(stdin, str) else stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        capture_output=True, timeout=timeout)
+    return p.returncode, p.stdout.decode(errors="replace"), \
+        p.stderr.decode(errors="replace")
+
+
+def write(path, text):
+    """Save text in place, as most editors without backups do."""
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def read(path):
+    """The text of path, or None if it does not exist (yet)."""
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def write_atomic(path, text):
+    """Save text to a temporary file beside path and rename it over path."""
+    tmp = path + ".tmp~"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.rename(tmp, path)
+
+
+class TestCase(unittest.TestCase):
+    """A test with its own temporary directory and hotloads stopped after."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="hotload-test-")
+        self.procs = []
+
+    def tearDown(self):
+        for p in self.procs:
+            p.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def write(self, name, text):
+        path = self.path(name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        write(path, text)
+        return path
+
+    def start(self, *args, **kw):
+        kw.setdefault("cwd", self.dir)
+        p = Hotload(args, **kw)
+        self.procs.append(p)
+        return p
+
+    def run_hotload(self, *args, **kw):
+        kw.setdefault("cwd", self.dir)
+        return run(args, **kw)

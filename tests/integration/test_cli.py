@@ -1,0 +1,235 @@
+"""The command line: what to watch, the options, messages and exit statuses."""
+
+import os
+import re
+import subprocess
+
+from harness import BIN, TestCase, clean_env, write
+
+CLEAR = "\033[H\033[2J\033[3J"
+
+
+class Usage(TestCase):
+    def test_no_files_and_stdin_a_terminal_is_a_usage_error(self):
+        h = self.start("-m", "lib", tty=True)
+        self.assertEqual(h.wait_exit(), 2)
+        self.assertIn("no files to watch: name them as arguments or pipe "
+                      "them in", h.stderr())
+
+    def test_unknown_option(self):
+        status, out, err = self.run_hotload("--frobnicate", "-m", "lib")
+        self.assertEqual(status, 2)
+        self.assertIn("hotload: option --frobnicate is not known "
+                      "(see hotload --help)", err)
+        status, out, err = self.run_hotload("-Z", "-m", "lib")
+        self.assertEqual(status, 2)
+        self.assertIn("hotload: option -Z is not known", err)
+
+    def test_missing_argument(self):
+        status, out, err = self.run_hotload("lib.py", "--module")
+        self.assertEqual(status, 2)
+        self.assertIn("hotload: option --module needs an argument", err)
+
+    def test_no_step_is_a_usage_error(self):
+        status, out, err = self.run_hotload("lib.py")
+        self.assertEqual(status, 2)
+        self.assertIn("nothing to do: give a step such as --module", err)
+
+    def test_bad_interval(self):
+        for bad in ("0", "-1", "abc", "nan"):
+            status, out, err = self.run_hotload("-i", bad, "-r", "true", ".")
+            self.assertEqual(status, 2, bad)
+            self.assertIn("--interval '%s'" % bad, err)
+
+    def test_help_and_version(self):
+        status, out, err = self.run_hotload("--help")
+        self.assertEqual(status, 0)
+        self.assertTrue(out.startswith("usage: hotload"))
+        status, out, err = self.run_hotload("-V")
+        self.assertEqual(status, 0)
+        self.assertRegex(out, r"^hotload \d+\.\d+\.\d+\n$")
+
+
+class NothingToWatch(TestCase):
+    def test_empty_list_on_stdin(self):
+        status, out, err = self.run_hotload("-r", "true", stdin="")
+        self.assertEqual(status, 1)
+        self.assertIn("nothing to watch: the list of files is empty "
+                      "(name files as arguments or pipe them in", err)
+
+    def test_every_path_missing(self):
+        status, out, err = self.run_hotload("-r", "true", "nope.py",
+                                            "gone.py")
+        self.assertEqual(status, 1)
+        self.assertIn("nope.py: No such file or directory", err)
+        self.assertIn("nothing to watch: none of the files exist", err)
+
+    def test_a_missing_file_is_watched_until_it_appears(self):
+        self.write("here.txt", "")
+        h = self.start("-r", "echo \"got $*\"", "here.txt", "later.txt")
+        h.wait_out("got \n")
+        self.assertIn("later.txt: No such file or directory (watching for "
+                      "it to appear)", h.stderr())
+        self.write("later.txt", "hi\n")
+        h.wait_out("got later.txt\n")
+
+
+class FileLists(TestCase):
+    def test_null_separated_names_with_newlines_and_spaces(self):
+        odd = "we ird\nname.txt"
+        self.write(odd, "")
+        h = self.start("-0", "-r", "printf '<%s>' \"$@\"; echo",
+                       stdin=odd.encode() + b"\0")
+        h.wait_rounds(1)
+        write(self.path(odd), "x")
+        h.wait_out("<%s>\n" % odd)
+
+    def test_a_file_listed_twice_is_watched_once(self):
+        self.write("a.txt", "")
+        h = self.start("-r", "echo \"$# $HOTLOAD_CHANGED\"",
+                       stdin="a.txt\n./a.txt\n%s\n" % self.path("a.txt"))
+        h.wait_rounds(1)
+        write(self.path("a.txt"), "x")
+        h.wait_out("1 a.txt\n")
+
+    def test_relative_paths_are_from_the_current_directory(self):
+        self.write("sub/f.txt", "")
+        h = self.start("-r", "echo \"[$1]\"", "f.txt",
+                       cwd=self.path("sub"))
+        h.wait_rounds(1)
+        write(self.path("sub/f.txt"), "x")
+        h.wait_out("[f.txt]\n")
+
+    def test_ext_filters_stdin_but_not_arguments(self):
+        self.write("a.py", "")
+        self.write("b.txt", "")
+        self.write("c.txt", "")
+        h = self.start("-e", ".py", "-r", "echo \"[$*]\"",
+                       stdin="a.py\nb.txt\n")
+        h.wait_rounds(1)
+        write(self.path("b.txt"), "x")
+        write(self.path("a.py"), "x")
+        h.wait_out("[a.py]\n")
+        self.assertNotIn("b.txt", h.stdout())
+        # An argument is kept whatever its ending: the list is not empty.
+        status, out, err = self.run_hotload("-1", "-e", "py", "-r", "true",
+                                            "c.txt")
+        self.assertEqual(status, 0, err)
+
+
+class Commands(TestCase):
+    def test_changed_files_are_arguments_and_environment_not_code(self):
+        name = "a b;$(touch pwned)'\".txt"
+        self.write(name, "")
+        h = self.start("-r", "printf '<%s>' \"$@\"; echo; "
+                       "printf '[%s]\\n' \"$HOTLOAD_CHANGED\"; "
+                       "echo \"running=$HOTLOAD_RUNNING\"", name)
+        h.wait_out("running=1\n")
+        self.assertIn("<>\n[]\n", h.stdout())  # first round: no changes
+        write(self.path(name), "x")
+        h.wait_out("<%s>\n[%s]\n" % (name, name))
+        self.assertFalse(os.path.exists(self.path("pwned")))
+
+    def test_failing_command_is_reported_and_the_loop_goes_on(self):
+        self.write("f.txt", "")
+        h = self.start("-r", "exit 3", "f.txt")
+        self.assertEqual(h.wait_rounds(1), [(1, "failed")])
+        self.assertIn("'exit 3' exit 3", h.stderr())
+        write(self.path("f.txt"), "x")
+        self.assertEqual(h.wait_rounds(2)[1], (2, "failed"))
+        self.assertIsNone(h.proc.poll())
+
+    def test_steps_run_in_command_line_order(self):
+        self.write("m.py", "print('module')\n")
+        status, out, err = self.run_hotload(
+            "-1", "-r", "echo one", "-m", "m", "-r", "echo two", "m.py")
+        self.assertEqual((status, out), (0, "one\nmodule\ntwo\n"), err)
+
+    def test_command_gets_default_sigpipe(self):
+        self.write("m.py", "")
+        status, out, err = self.run_hotload(
+            "-1", "-m", "m", "-r", "yes | head -n 2", "m.py")
+        self.assertEqual((status, out), (0, "y\ny\n"), err)
+
+
+class Control(TestCase):
+    def test_once_exit_statuses(self):
+        self.write("f.txt", "")
+        self.assertEqual(self.run_hotload("-1", "-r", "true", "f.txt")[0], 0)
+        self.assertEqual(self.run_hotload("-1", "-r", "true", "-r", "false",
+                                          "f.txt")[0], 1)
+        self.write("bad.py", "1/0\n")
+        status, out, err = self.run_hotload("--once", "-m", "bad", "f.txt")
+        self.assertEqual(status, 1)
+        self.assertIn("ZeroDivisionError", err)
+
+    def test_once_needs_no_file_list(self):
+        h = self.start("--once", "-r", "echo done", tty=True)
+        self.assertEqual(h.wait_exit(), 0)
+        self.assertIn("done", h.stdout())
+
+    def test_postpone_waits_for_the_first_change(self):
+        self.write("f.txt", "")
+        self.write("g.txt", "")
+        h = self.start("-p", "-r", "echo \"ran for $*\"", "f.txt", "g.txt")
+        h.wait_err("hotload: watching 2 files; the first round runs at the "
+                   "first change\n")
+        write(self.path("g.txt"), "x")
+        h.wait_out("ran for g.txt\n")
+        self.assertEqual(h.rounds(), [(1, "ok")])
+        self.assertEqual(h.stdout(), "ran for g.txt\n")
+
+    def test_postpone_and_once_wait_then_exit(self):
+        self.write("f.txt", "")
+        h = self.start("-p", "-1", "-r", "echo \"saw $*\"", "f.txt")
+        h.wait_err("hotload: watching 1 file;")
+        write(self.path("f.txt"), "x")
+        self.assertEqual(h.wait_exit(), 0)
+        self.assertEqual(h.stdout(), "saw f.txt\n")
+
+    def test_quiet_prints_no_status_lines(self):
+        self.write("f.txt", "")
+        status, out, err = self.run_hotload("-q", "-1", "-r", "echo hi",
+                                            "f.txt")
+        self.assertEqual((status, out, err), (0, "hi\n", ""))
+
+    def test_status_line_says_what_ran_and_how_long(self):
+        self.write("m.py", "")
+        status, out, err = self.run_hotload("-1", "-m", "m", "-r", "true",
+                                            "m.py")
+        self.assertRegex(err, r"^hotload: round 1 ok in \d+(\.\d+)? m?s: "
+                              r"m ok, 'true' ok\n$")
+
+    def test_interval(self):
+        self.write("f.txt", "")
+        h = self.start("-i", "50", "-r", "echo \"[$*]\"", "f.txt")
+        h.wait_rounds(1)
+        write(self.path("f.txt"), "x")
+        h.wait_out("[f.txt]\n")
+
+
+class Clear(TestCase):
+    def test_clear_terminal_before_each_round(self):
+        self.write("f.txt", "")
+        h = self.start("-c", "-r", "echo ran", "f.txt", tty=True)
+        h.wait_out("ran\r\n")
+        write(self.path("f.txt"), "x")
+        h.wait_out("ran\r\n", count=2)
+        out = h.stdout()
+        self.assertEqual(out.count(CLEAR), 2)
+        self.assertTrue(out.startswith(CLEAR))
+        self.assertLess(out.rindex(CLEAR), out.rindex("ran"))
+
+    def test_no_clear_wins_when_last(self):
+        self.write("f.txt", "")
+        h = self.start("-c", "--no-clear", "-1", "-r", "echo ran", "f.txt",
+                       tty=True)
+        self.assertEqual(h.wait_exit(), 0)
+        self.assertNotIn("\033[2J", h.stdout())
+
+    def test_no_escape_codes_into_a_pipe(self):
+        self.write("f.txt", "")
+        status, out, err = self.run_hotload("-c", "-1", "-r", "echo ran",
+                                            "f.txt")
+        self.assertEqual(out, "ran\n")
+        self.assertNotIn("\033", err)

@@ -1,0 +1,177 @@
+"""The watcher: every way users and editors change files starts one round."""
+
+import os
+import shutil
+import subprocess
+import time
+import unittest
+
+from harness import TestCase, wait_until, write, write_atomic
+
+SHOW = "print(open('data.txt').read().strip())\n"
+
+
+class Writes(TestCase):
+    """Each kind of write of data.txt must show its new content."""
+
+    def setUp(self):
+        super().setUp()
+        self.data = self.write("data.txt", "first\n")
+        self.write("show.py", SHOW)
+        self.h = self.start("-m", "show", "data.txt")
+        self.h.wait_out("first\n")
+
+    def expect(self, text, rounds=2):
+        self.h.wait_out(text + "\n")
+        self.assertEqual(len(self.h.wait_rounds(rounds)), rounds)
+
+    def test_in_place_write(self):
+        with open(self.data, "r+") as f:
+            f.write("FIRST")
+        self.expect("FIRST")
+
+    def test_truncate_then_write(self):
+        write(self.data, "second, longer\n")
+        self.expect("second, longer")
+
+    def test_append(self):
+        with open(self.data, "a") as f:
+            f.write("more\n")
+        self.h.wait_out("first\nmore\n")
+
+    def test_write_to_temp_and_rename(self):
+        write_atomic(self.data, "renamed\n")
+        self.expect("renamed")
+
+    def test_cp_f(self):
+        other = self.write("other.txt", "copied\n")
+        subprocess.run(["cp", "-f", other, self.data], check=True)
+        self.expect("copied")
+
+    def test_cp_p_with_older_mtime(self):
+        other = self.write("other.txt", "older\n")
+        os.utime(other, (1000000000, 1000000000))  # 2001
+        subprocess.run(["cp", "-p", other, self.data], check=True)
+        self.assertLess(os.stat(self.data).st_mtime, 1000000001)
+        self.expect("older")
+
+    def test_same_size_rewrite_right_after_a_round(self):
+        for word in ("aaaaa", "bbbbb", "ccccc", "ddddd"):
+            write(self.data, word + "\n")
+            self.h.wait_out(word + "\n")
+
+    def test_delete_then_recreate(self):
+        os.unlink(self.data)
+        write(self.data, "recreated\n")
+        self.h.wait_out("recreated\n")
+
+    def test_deleted_file_is_not_an_error_and_its_return_runs(self):
+        os.unlink(self.data)
+        self.h.wait_err("data.txt is gone; a round runs when it is back")
+        self.assertEqual(len(self.h.rounds()), 1, self.h.stderr())
+        self.assertIsNone(self.h.proc.poll())
+        write(self.data, "back\n")
+        self.expect("back")
+        self.assertNotIn("Traceback", self.h.stderr())
+
+    def test_chmod(self):
+        os.chmod(self.data, 0o600)
+        self.assertEqual(len(self.h.wait_rounds(2)), 2)
+
+
+class Bursts(TestCase):
+    def test_fifty_files_from_one_shell_loop_give_one_round(self):
+        for i in range(50):
+            self.write("f%02d.txt" % i, "0\n")
+        self.write("marker.txt", "0\n")
+        h = self.start("-r", "echo \"$#\" files", ".")
+        h.wait_out("0 files\n")
+        subprocess.run(["sh", "-c", "for i in $(seq -w 0 49); do "
+                        "echo 1 > f$i.txt; done"], cwd=self.dir, check=True)
+        h.wait_out("50 files\n")
+        # One more change ends the test: its round must be round 3.
+        write(self.path("marker.txt"), "1\n")
+        h.wait_out("1 files\n")
+        self.assertEqual([n for n, _ in h.rounds()], [1, 2, 3], h.stderr())
+
+    def test_a_save_during_a_round_starts_another_round(self):
+        src = ("import time\nprint('start', open('v.txt').read().strip(),"
+               " flush=True)\ntime.sleep(%s)\nprint('end', flush=True)\n")
+        self.write("v.txt", "one\n")
+        self.write("slow.py", src % "0.5")
+        h = self.start("-m", "slow", "v.txt")
+        h.wait_out("end\n")
+        write(self.path("v.txt"), "two\n")
+        h.wait_out("start two\n")
+        write(self.path("v.txt"), "three\n")  # while round 2 sleeps
+        h.wait_out("start three\n")
+        h.wait_out("end\n", count=3)
+
+    def test_a_command_writing_its_own_input_does_not_loop(self):
+        self.write("in.txt", "0\n")
+        self.write("trigger.txt", "0\n")
+        h = self.start("-r", "date +%N > in.txt", "in.txt", "trigger.txt")
+        h.wait_err("taking it as the round's own write")
+        before = len(h.rounds())
+        self.assertLessEqual(before, 2)
+        write(self.path("trigger.txt"), "1\n")
+        h.wait_rounds(before + 1)
+        h.wait_err("taking it as the round's own write", count=2)
+        # No round ran between: the trigger's round directly followed.
+        self.assertLessEqual(len(h.rounds()), before + 2)
+
+    def test_the_last_of_many_quick_saves_is_seen(self):
+        self.write("v.txt", "0\n")
+        self.write("show.py", "print('v', open('v.txt').read().strip(), "
+                   "flush=True)\n")
+        h = self.start("-m", "show", "v.txt")
+        h.wait_out("v 0\n")
+        for i in range(1, 301):
+            write(self.path("v.txt"), "%d\n" % i)
+        h.wait_out("v 300\n")
+
+
+class Directories(TestCase):
+    def test_directory_argument_watches_files_below_it_with_ext(self):
+        self.write("src/a.py", "")
+        self.write("src/deep/b.py", "")
+        self.write("src/notes.txt", "")
+        self.write("src/.hidden/c.py", "")
+        self.write("src/__pycache__/d.py", "")
+        h = self.start("-e", "py", "-r", "echo \"changed: $*\"", "src")
+        h.wait_out("changed: \n")
+        for name in ("src/notes.txt", "src/.hidden/c.py",
+                     "src/__pycache__/d.py", "src/deep/b.py"):
+            write(self.path(name), "edit\n")
+        h.wait_out("changed: src/deep/b.py\n")
+        self.assertNotIn("notes", h.stdout())
+        self.assertNotIn("hidden", h.stdout())
+        self.assertNotIn("pycache", h.stdout())
+
+
+@unittest.skipUnless(shutil.which("vim"), "vim is not installed")
+class Vim(TestCase):
+    """vim's saves, in the settings that change how it writes a file."""
+
+    def save_with_vim(self, settings):
+        self.write("lib.py", "print('v', 1)\n")
+        h = self.start("-m", "lib", "lib.py")
+        h.wait_out("v 1\n")
+        for i in (2, 3):
+            subprocess.run(
+                ["vim", "-u", "NONE", "-i", "NONE", "-N", "-n", "-es",
+                 "-c", settings, "-c", "%s/v', \\d/v', " + str(i) + "/",
+                 "-c", "wq", "lib.py"],
+                cwd=self.dir, check=True, stdin=subprocess.DEVNULL,
+                timeout=60)
+            h.wait_out("v %d\n" % i)
+        self.assertNotIn("Traceback", h.stderr())
+
+    def test_backup_rename(self):
+        self.save_with_vim("set backup writebackup backupcopy=no")
+
+    def test_nowritebackup(self):
+        self.save_with_vim("set nobackup nowritebackup")
+
+    def test_backupcopy_yes(self):
+        self.save_with_vim("set backup writebackup backupcopy=yes")
