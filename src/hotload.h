@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#define HOTLOAD_VERSION "1.0.0"
-
 /* Exit statuses; signals end hotload by the signal itself (128 + N). */
 #define EXIT_OK 0
 #define EXIT_FAIL 1
@@ -175,7 +173,7 @@ enum step_status command_run(const char *, const struct filelist *,
 
 /* pyhost.c: the embedded interpreter. */
 int pyhost_init(struct options *, const struct filelist *);
-void pyhost_finalize(void);
+void pyhost_finalize(bool);
 enum step_status pyhost_module_step(struct step *, char *, size_t);
 void pyhost_round_begin(void);
 void pyhost_begin_wait(void);

@@ -15,7 +15,7 @@ finish(int status)
 {
 	int signo = sig_caught();
 
-	pyhost_finalize();
+	pyhost_finalize(signo != 0);
 	fflush(stdout);
 	if (signo != 0)
 		sig_exit(signo);
@@ -35,11 +35,10 @@ read_files(const struct options *o, struct filelist *fl)
 			hl_msg("%s: %s (watching for it to appear)",
 			       o->paths[i], strerror(error));
 	}
-	if (o->npaths > 0)
+	/* One round right away needs no list: stdin may never end. */
+	if (o->npaths > 0 || (o->once && !o->postpone))
 		return;
 	if (isatty(STDIN_FILENO)) {
-		if (o->once && !o->postpone)
-			return;
 		hl_msg("no files to watch: name them as arguments or pipe "
 		       "them in, as in: find . -name '*.py' | hotload -m lib");
 		exit(EXIT_USAGE);

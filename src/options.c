@@ -30,10 +30,11 @@ static const struct optdef optdefs[] = {
 	 "import NAME in the first round, reload it in later\n"
 	 "ones; NAME is lib, lib.py, pkg/mod.py or pkg.mod"},
 	{OPT_PRE_HOOK, "pre-hook", "FUNC",
-	 "call FUNC() of the last --module before each reload"},
+	 "call FUNC() of the --module before it, before each\n"
+	 "reload"},
 	{OPT_POST_HOOK, "post-hook", "FUNC",
-	 "call FUNC() of the last --module after each import\n"
-	 "or reload"},
+	 "call FUNC() of the --module before it, after each\n"
+	 "import or reload"},
 	{OPT_POST_HOOK, "entrypoint", "FUNC", "the same as --post-hook"},
 	{'r', "run", "CMD",
 	 "run CMD with /bin/sh -c; the files changed in the\n"
@@ -73,9 +74,10 @@ static const char usage_tail[] =
     "line.\n"
     "A DIR stands for the files below it, except hidden ones and "
     "__pycache__.\n"
-    "Exit status: 0 ok, 1 a failed --once round or nothing to watch, 2 usage "
-    "error;\n"
-    "a signal ends hotload with 128+N (130 for Ctrl-C). See hotload(1).\n";
+    "Exit status: 0 a --once round succeeded, 1 it failed or nothing to "
+    "watch,\n"
+    "2 usage error; a signal N ends hotload as 128+N (130 for Ctrl-C).\n"
+    "See hotload(1).\n";
 
 /* Print --help, written from the option table. */
 void
@@ -146,10 +148,12 @@ is_dotted_name(const char *s)
 	return !start;
 }
 
+/* Attach a hook to the last --module; which is the option as spelled. */
 static bool
-parse_hook(struct options *o, int id, const char *arg, FILE *err)
+parse_hook(struct options *o, int id, const char *which, const char *arg,
+	   FILE *err)
 {
-	const char *which = id == OPT_PRE_HOOK ? "pre-hook" : "post-hook";
+	const char **slot;
 	struct step *s = NULL;
 	size_t i;
 
@@ -172,10 +176,16 @@ parse_hook(struct options *o, int id, const char *arg, FILE *err)
 			which, arg);
 		return false;
 	}
-	if (id == OPT_PRE_HOOK)
-		s->pre_hook = arg;
-	else
-		s->post_hook = arg;
+	slot = id == OPT_PRE_HOOK ? &s->pre_hook : &s->post_hook;
+	if (*slot != NULL) {
+		fprintf(err,
+			"hotload: --%s %s: --module %s already has %s hook %s; "
+			"give one per module\n",
+			which, arg, s->arg, id == OPT_PRE_HOOK ? "a pre" : "a post",
+			*slot);
+		return false;
+	}
+	*slot = arg;
 	return true;
 }
 
@@ -257,17 +267,45 @@ reset_getopt(void)
 
 /* Name the option that getopt_long rejected, for an error message. */
 static void
-bad_option(char **argv, int c, FILE *err)
+bad_option(char **argv, int c, const struct option *longopts, FILE *err)
 {
 	const char *what = argv[optind - 1];
+	int len = (int)strcspn(what, "="), matches = 0;
+	size_t i;
 
-	if (strncmp(what, "--", 2) == 0)
-		fprintf(err, "hotload: option %.*s", (int)strcspn(what, "="),
-			what);
-	else
-		fprintf(err, "hotload: option -%c", optopt);
-	fputs(c == ':' ? " needs an argument" : " is not known", err);
-	fputs(" (see hotload --help)\n", err);
+	if (strncmp(what, "--", 2) != 0) {
+		fprintf(err, "hotload: option -%c %s (see hotload --help)\n",
+			optopt, c == ':' ? "needs an argument" : "is not known");
+		return;
+	}
+	if (c == ':') {
+		fprintf(err,
+			"hotload: option %.*s needs an argument (see hotload "
+			"--help)\n",
+			len, what);
+		return;
+	}
+	for (i = 0; longopts[i].name != NULL; i++)
+		matches += strncmp(longopts[i].name, what + 2,
+				   (size_t)len - 2) == 0;
+	if (matches > 1) {
+		fprintf(err, "hotload: option %.*s is ambiguous: it could be",
+			len, what);
+		for (i = 0, c = 0; longopts[i].name != NULL; i++)
+			if (strncmp(longopts[i].name, what + 2,
+				    (size_t)len - 2) == 0) {
+				fprintf(err, "%s --%s",
+					c == 0		       ? ""
+					: c == matches - 1 ? " or"
+							   : ",",
+					longopts[i].name);
+				c++;
+			}
+		fputs("\n", err);
+		return;
+	}
+	fprintf(err, "hotload: option %.*s is not known (see hotload --help)\n",
+		len, what);
 }
 
 /*
@@ -280,7 +318,7 @@ options_parse(struct options *o, int argc, char **argv, FILE *err)
 	struct option longopts[NOPTDEFS + 1];
 	char shortopts[2 * NOPTDEFS + 2];
 	size_t i, nl = 0, ns = 0;
-	int c;
+	int c, longindex = 0;
 
 	memset(o, 0, sizeof *o);
 	o->interval_ms = 1000.0 / 144;
@@ -306,7 +344,8 @@ options_parse(struct options *o, int argc, char **argv, FILE *err)
 
 	reset_getopt();
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, longopts,
+				&longindex)) != -1) {
 		bool ok = true;
 
 		switch (c) {
@@ -318,7 +357,8 @@ options_parse(struct options *o, int argc, char **argv, FILE *err)
 			break;
 		case OPT_PRE_HOOK:
 		case OPT_POST_HOOK:
-			ok = parse_hook(o, c, optarg, err);
+			ok = parse_hook(o, c, longopts[longindex].name, optarg,
+					err);
 			break;
 		case 'c':
 			o->clear = true;
@@ -351,7 +391,7 @@ options_parse(struct options *o, int argc, char **argv, FILE *err)
 			printf("hotload %s\n", HOTLOAD_VERSION);
 			return PARSE_EXIT;
 		default:
-			bad_option(argv, c, err);
+			bad_option(argv, c, longopts, err);
 			return PARSE_ERROR;
 		}
 		if (!ok)

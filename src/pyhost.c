@@ -385,16 +385,32 @@ fail:
 	return -1;
 }
 
-/* End the interpreter: atexit handlers run, and threads are joined. */
+/*
+ * End the interpreter. On a normal exit it is finalized as python would be:
+ * atexit functions run and threads are joined. When a signal ends hotload
+ * (at_once), the atexit functions run but threads are not waited for.
+ */
 void
-pyhost_finalize(void)
+pyhost_finalize(bool at_once)
 {
+	PyObject *atexit, *r = NULL;
+
 	if (!active)
 		return;
 	pyhost_end_wait();
+	if (at_once) {
+		atexit = PyImport_ImportModule("atexit");
+		if (atexit != NULL)
+			r = PyObject_CallMethod(atexit, "_run_exitfuncs", NULL);
+		if (r == NULL)
+			PyErr_PrintEx(0);
+		Py_XDECREF(r);
+		Py_XDECREF(atexit);
+		pyhost_flush();
+		return;
+	}
 	pyhost_flush();
 	Py_CLEAR(invalidate_caches);
 	active = false;
-	if (Py_FinalizeEx() != 0)
-		fflush(stdout);
+	Py_FinalizeEx();
 }

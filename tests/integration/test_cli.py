@@ -25,6 +25,12 @@ class Usage(TestCase):
         self.assertEqual(status, 2)
         self.assertIn("hotload: option -Z is not known", err)
 
+    def test_ambiguous_option(self):
+        status, out, err = self.run_hotload("--po", "-r", "true", ".")
+        self.assertEqual(status, 2)
+        self.assertIn("option --po is ambiguous: it could be --post-hook or "
+                      "--postpone", err)
+
     def test_missing_argument(self):
         status, out, err = self.run_hotload("lib.py", "--module")
         self.assertEqual(status, 2)
@@ -167,6 +173,20 @@ class Control(TestCase):
         h = self.start("--once", "-r", "echo done", tty=True)
         self.assertEqual(h.wait_exit(), 0)
         self.assertIn("done", h.stdout())
+
+    def test_once_does_not_wait_for_stdin_to_end(self):
+        p = subprocess.Popen([BIN, "--once", "-r", "echo done"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, env=clean_env(),
+                             cwd=self.dir)
+        try:
+            self.assertEqual(p.stdout.read(), b"done\n")
+            self.assertEqual(p.wait(30), 0)
+        finally:
+            p.stdin.close()
+            p.stdout.close()
+            p.kill()
+            p.wait()
 
     def test_postpone_waits_for_the_first_change(self):
         self.write("f.txt", "")

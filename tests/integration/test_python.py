@@ -176,6 +176,13 @@ class Hooks(TestCase):
         self.assertEqual(status, 2)
         self.assertIn("put it after the --module", err)
 
+    def test_one_hook_of_each_kind_per_module(self):
+        status, out, err = self.run_hotload("-m", "lib", "--entrypoint",
+                                            "a", "--post-hook", "b", "x")
+        self.assertEqual(status, 2)
+        self.assertIn("--post-hook b: --module lib already has a post hook a",
+                      err)
+
     def test_missing_hook_function_fails_the_step(self):
         self.write("lib.py", "print('loaded')\n")
         status, out, err = self.run_hotload("--once", "-m", "lib",

@@ -46,6 +46,18 @@ class CtrlC(TestCase):
         h.type(b"\x03")
         self.assertEqual(h.wait_exit(), -signal.SIGINT)
 
+    def test_ctrl_c_does_not_wait_for_threads_but_runs_atexit(self):
+        self.write("lib.py", "import atexit, threading, time\n"
+                   "threading.Thread(target=time.sleep, args=(1000,)).start()\n"
+                   "atexit.register(print, 'atexit ran')\n"
+                   "print('ready', flush=True)\n")
+        h = self.start("-m", "lib", "lib.py", tty=True)
+        h.wait_out("ready")
+        h.wait_rounds(1)
+        h.type(b"\x03")
+        self.assertEqual(h.wait_exit(), -signal.SIGINT)
+        self.assertIn("atexit ran", h.stdout())
+
     def test_ctrl_c_while_a_command_runs(self):
         self.write("f.txt", "")
         h = self.start("-r", "echo $$ > pid; exec sleep 100", "f.txt",

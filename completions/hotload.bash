@@ -1,0 +1,108 @@
+# hotload.bash: bash completion for hotload(1).
+# The options are those of `hotload --help`; tests/integration/test_docs.py
+# fails when the two disagree. Works with or without bash-completion.
+
+# Print the modules in the current directory: *.py files and packages.
+_hotload_modules()
+{
+	local f
+	for f in *.py */__init__.py; do
+		[[ -f $f ]] || continue
+		f=${f%/__init__.py}
+		printf '%s\n' "${f%.py}"
+	done
+}
+
+# Print .py and the endings of the files in the current directory.
+_hotload_exts()
+{
+	local f
+	printf '%s\n' .py
+	for f in *.*; do
+		[[ -f $f ]] && printf '.%s\n' "${f##*.}"
+	done
+}
+
+# Complete file and directory names; with an ending, only files with it.
+_hotload_files()
+{
+	if declare -F _filedir >/dev/null; then
+		_filedir "$@"
+		return
+	fi
+	compopt -o filenames 2>/dev/null
+	if [[ -n ${1-} ]]; then
+		mapfile -t COMPREPLY < <(compgen -f -X "!*.$1" -- "$cur"
+			compgen -d -- "$cur")
+	else
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+	fi
+}
+
+_hotload()
+{
+	local cur prev words cword split=false i
+	local opts="-m --module --pre-hook --post-hook --entrypoint -r --run
+		-c --clear-terminal --no-clear -e --ext -0 --null -p --postpone
+		-1 --once -i --interval -q --quiet -h --help -V --version"
+
+	if declare -F _init_completion >/dev/null; then
+		_init_completion -s || return
+	else
+		# Without bash-completion, "--module=li" arrives as three words.
+		words=("${COMP_WORDS[@]}")
+		cword=$COMP_CWORD
+		cur=${COMP_WORDS[COMP_CWORD]}
+		prev=${COMP_WORDS[COMP_CWORD - 1]}
+		if [[ $cur == = ]]; then
+			prev=${COMP_WORDS[COMP_CWORD - 1]}
+			cur=
+			split=true
+		elif [[ $prev == = ]] && ((COMP_CWORD > 1)); then
+			prev=${COMP_WORDS[COMP_CWORD - 2]}
+			split=true
+		fi
+	fi
+
+	# After "--" every word is a file or directory.
+	for ((i = 1; i < cword; i++)); do
+		if [[ ${words[i]} == -- ]]; then
+			_hotload_files
+			return
+		fi
+	done
+
+	case $prev in
+	-m | --module)
+		if [[ $cur == */* ]]; then
+			_hotload_files py
+		else
+			mapfile -t COMPREPLY < <(compgen -W \
+				"$(_hotload_modules)" -- "$cur")
+		fi
+		return
+		;;
+	-r | --run)
+		mapfile -t COMPREPLY < <(compgen -c -- "$cur")
+		return
+		;;
+	-e | --ext)
+		mapfile -t COMPREPLY < <(compgen -W "$(_hotload_exts | sort -u)" \
+			-- "$cur")
+		return
+		;;
+	--pre-hook | --post-hook | --entrypoint | -i | --interval)
+		# A function name or a number of milliseconds: nothing to offer.
+		return
+		;;
+	esac
+	$split && return
+
+	if [[ $cur == -* ]]; then
+		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
+		return
+	fi
+	_hotload_files
+}
+
+complete -F _hotload hotload

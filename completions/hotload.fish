@@ -1,0 +1,59 @@
+# hotload.fish: fish completion for hotload(1).
+# The options are those of `hotload --help`; tests/integration/test_docs.py
+# fails when the two disagree.
+
+# The word being completed, without an "--option=" in front.
+function __hotload_token
+    string replace -r -- '^--[a-z-]+=' '' (commandline -ct)
+end
+
+# Print the modules in the current directory (*.py files and packages), or
+# Python files and directories once a slash has been typed.
+function __hotload_modules
+    set -l tok (__hotload_token)
+    if string match -q -- '*/*' $tok
+        for f in $tok*
+            if test -d $f
+                echo $f/
+            else if string match -q -- '*.py' $f
+                echo $f
+            end
+        end
+        return
+    end
+    for f in *.py
+        test -f $f; and string replace -r -- '\.py$' '' $f
+    end
+    for f in */__init__.py
+        string replace -r -- '/__init__\.py$' '' $f
+    end
+end
+
+# Print py and the endings of the files in the current directory, with the
+# dot if one has been typed (fish hides words that begin with a dot).
+function __hotload_exts
+    set -l dot
+    string match -q -- '.*' (__hotload_token); and set dot .
+    begin
+        echo py
+        for f in *.*
+            test -f $f; and string replace -r -- '^.*\.' '' $f
+        end
+    end | sort -u | string replace -r -- '^' "$dot"
+end
+
+complete -c hotload -s m -l module -x -a '(__hotload_modules)' -d 'Import NAME, reload it in later rounds'
+complete -c hotload -l pre-hook -x -d 'Call FUNC() of the last --module before each reload'
+complete -c hotload -l post-hook -x -d 'Call FUNC() of the last --module after each import or reload'
+complete -c hotload -l entrypoint -x -d 'The same as --post-hook'
+complete -c hotload -s r -l run -x -a '(__fish_complete_command)' -d 'Run CMD with /bin/sh -c'
+complete -c hotload -s c -l clear-terminal -d 'Clear the screen and scrollback before each round'
+complete -c hotload -l no-clear -d 'Do not clear the screen (the default)'
+complete -c hotload -s e -l ext -x -a '(__hotload_exts)' -d 'Keep only files ending in EXT'
+complete -c hotload -s 0 -l null -d 'Read NUL-separated paths from stdin'
+complete -c hotload -s p -l postpone -d 'Wait for a change before the first round'
+complete -c hotload -s 1 -l once -d 'Run one round and exit'
+complete -c hotload -s i -l interval -x -d 'Poll every MS milliseconds (default 6.94)'
+complete -c hotload -s q -l quiet -d 'Print no status lines'
+complete -c hotload -s h -l help -d 'Show the help and exit'
+complete -c hotload -s V -l version -d 'Show the version and exit'

@@ -1,0 +1,540 @@
+"""test_docs.py: --help, the man page and the shell completions agree.
+
+The option table in src/options.c is the one description of hotload's
+options, and --help is printed from it. These tests read the options from
+the real binary's --help and fail, naming the option, when man/hotload.1 or
+a completion file leaves one out, names one that --help does not have, or
+gives it another argument. Each checker is a plain function of text, and a
+test feeds it a doctored text to show that it can fail.
+"""
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import tempfile
+import unittest
+from collections import namedtuple
+
+import harness
+
+MAN = os.path.join(harness.SOURCE_DIR, "man", "hotload.1")
+COMPLETIONS = {
+    "bash": os.path.join(harness.SOURCE_DIR, "completions", "hotload.bash"),
+    "zsh": os.path.join(harness.SOURCE_DIR, "completions", "_hotload"),
+    "fish": os.path.join(harness.SOURCE_DIR, "completions", "hotload.fish"),
+}
+SYNTAX_CHECK = {
+    "bash": ["bash", "-n"],
+    "zsh": ["zsh", "-n"],
+    "fish": ["fish", "--no-execute"],
+}
+
+# One option of --help: short is a letter or None, long has no dashes, arg
+# is the argument's name or None.
+Option = namedtuple("Option", "short long arg")
+
+# "  -m, --module NAME      import ..." or "      --no-clear             do".
+HELP_OPTION = re.compile(
+    r"^  (?:-(?P<short>[^\s-]), |    )--(?P<long>[a-z0-9][a-z0-9-]*)"
+    r"(?: (?P<arg>[A-Z][A-Z0-9_]*))?(?=\s|$)")
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def run_hotload(*args):
+    """Run hotload; return (status, stdout, stderr)."""
+    p = subprocess.run([harness.BIN] + list(args), env=harness.clean_env(),
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=harness.TIMEOUT)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def help_options(text):
+    """The options listed in --help output, in order."""
+    return [Option(m.group("short"), m.group("long"), m.group("arg"))
+            for m in map(HELP_OPTION.match, text.splitlines()) if m]
+
+
+def spellings(opt):
+    """The ways of writing opt on a command line: -x and --name."""
+    return (["-" + opt.short] if opt.short else []) + ["--" + opt.long]
+
+
+def wide_lines(text, width=80):
+    """The lines of text longer than width columns, with their numbers."""
+    return ["line %d has %d columns: %r" % (i, len(line), line)
+            for i, line in enumerate(text.splitlines(), 1)
+            if len(line) > width]
+
+
+def cmake_version(text):
+    """The VERSION of project(hotload ...) in a CMakeLists.txt, or None."""
+    m = re.search(
+        r"\bproject\s*\(\s*hotload\b[^)]*?\bVERSION\s+([0-9][0-9.]*)",
+        text, re.S)
+    return m.group(1) if m else None
+
+
+# The man page.
+
+def man_items(text):
+    """The options of each .It line of an mdoc page.
+
+    Returns a list of dicts, one per .It line naming options, that map each
+    option ("-m", "--module") to the Ar names after it on that line.
+    """
+    items = []
+    for line in text.splitlines():
+        if not line.startswith(".It "):
+            continue
+        words = line.split()
+        item, current = {}, None
+        for i, word in enumerate(words[:-1]):
+            if word == "Fl":
+                current = "-" + words[i + 1]
+                item.setdefault(current, [])
+            elif word == "Ar" and current is not None:
+                item[current].append(words[i + 1])
+        if item:
+            items.append(item)
+    return items
+
+
+def man_problems(options, text):
+    """What is wrong in the man page text for options, as sentences."""
+    problems = []
+    items = man_items(text)
+    described = set()
+    for item in items:
+        described.update(item)
+    for opt in options:
+        names = spellings(opt)
+        item = next((it for it in items if "--" + opt.long in it), None)
+        if item is None:
+            problems.append(
+                "--%s is in --help but has no '.It Fl -%s' entry in "
+                "man/hotload.1" % (opt.long, opt.long))
+            continue
+        for name in names:
+            if name not in item:
+                problems.append(
+                    "%s is in --help but missing from the '.It' entry of "
+                    "--%s in man/hotload.1" % (name, opt.long))
+                continue
+            args = item[name]
+            want = [opt.arg] if opt.arg else []
+            if args != want:
+                problems.append(
+                    "%s takes %s in --help but %s in man/hotload.1" % (
+                        name, opt.arg or "no argument",
+                        " ".join(args) or "no argument"))
+    known = {name for opt in options for name in spellings(opt)}
+    for name in sorted(described - known):
+        problems.append("man/hotload.1 describes %s, which --help does not "
+                        "list" % name)
+    return problems
+
+
+def man_section(text, name):
+    """The lines of the section .Sh name, up to the next .Sh."""
+    m = re.search(r"^\.Sh %s\n(.*?)(?=^\.Sh |\Z)" % re.escape(name), text,
+                  re.S | re.M)
+    return m.group(1) if m else ""
+
+
+def exit_status_problems(text):
+    """Which exit statuses the EXIT STATUS section fails to describe."""
+    section = man_section(text, "EXIT STATUS")
+    if not section:
+        return ["man/hotload.1 has no EXIT STATUS section"]
+    problems = []
+    for status in ("0", "1", "2"):
+        if not re.search(r"^\.It %s\s*$" % status, section, re.M):
+            problems.append("EXIT STATUS has no '.It %s' entry" % status)
+    for status in ("130", "143"):
+        if not re.search(r"\b%s\b" % status, section):
+            problems.append("EXIT STATUS does not mention %s" % status)
+    return problems
+
+
+# The completion files.
+
+def bash_offered(text):
+    """The options the bash completion offers: the words of its opts="..."."""
+    m = re.search(r'\bopts="([^"]*)"', text)
+    return set(m.group(1).split()) if m else set()
+
+
+def bash_with_argument(text):
+    """The options named in the case patterns of the bash completion."""
+    names = set()
+    for m in re.finditer(r"^\s*(-[^\n()]*)\)\s*$", text, re.M):
+        names.update(w.strip() for w in m.group(1).split("|"))
+    return names
+
+
+def zsh_offered(text):
+    """The options of the zsh completion's _arguments specs.
+
+    In a spec an option is followed by +, =, [ or, in a {a,b} group, by a
+    comma or }; names in exclusion lists and descriptions are not.
+    """
+    return set(re.findall(
+        r"(?<![\w-])(--?[A-Za-z0-9][A-Za-z0-9-]*)(?:[+=]-?)?(?=[\[,}])",
+        text))
+
+
+def zsh_with_argument(text):
+    """The options that a zsh spec gives an argument (+ or = after them)."""
+    return set(re.findall(r"(?<![\w-])(--?[A-Za-z0-9][A-Za-z0-9-]*)[+=]",
+                          text))
+
+
+def fish_lines(text):
+    """The complete -c hotload commands of the fish completion, split."""
+    lines = []
+    for line in text.splitlines():
+        if line.strip().startswith("complete "):
+            words = shlex.split(line, comments=True)
+            if "hotload" in words:
+                lines.append(words)
+    return lines
+
+
+def fish_names(words):
+    """The options that one complete command describes."""
+    names = []
+    for i, word in enumerate(words[:-1]):
+        if word in ("-s", "--short-option"):
+            names.append("-" + words[i + 1])
+        elif word in ("-l", "--long-option", "-o", "--old-option"):
+            names.append("--" + words[i + 1])
+    return names
+
+
+def fish_offered(text):
+    return {name for words in fish_lines(text) for name in fish_names(words)}
+
+
+def fish_with_argument(text):
+    """The options whose complete line says they take one (-x or -r)."""
+    return {name for words in fish_lines(text)
+            if {"-x", "-r", "--exclusive", "--require-parameter"} & set(words)
+            for name in fish_names(words)}
+
+
+PARSERS = {
+    "bash": (bash_offered, bash_with_argument),
+    "zsh": (zsh_offered, zsh_with_argument),
+    "fish": (fish_offered, fish_with_argument),
+}
+
+
+def completion_problems(shell, options, text):
+    """What is wrong in the shell's completion text for options."""
+    offered, with_argument = (f(text) for f in PARSERS[shell])
+    where = "completions/" + os.path.basename(COMPLETIONS[shell])
+    problems = []
+    for opt in options:
+        for name in spellings(opt):
+            if name not in offered:
+                problems.append("%s is in --help but missing from %s" % (
+                    name, where))
+            elif opt.arg and name not in with_argument:
+                problems.append("%s takes %s, but %s does not complete it "
+                                "as taking an argument" % (name, opt.arg,
+                                                           where))
+    known = {name for opt in options for name in spellings(opt)}
+    for name in sorted(offered - known):
+        problems.append("%s offers %s, which --help does not list" % (
+            where, name))
+    return problems
+
+
+def syntax_error(shell, path):
+    """Check a file's syntax with the shell; return its complaint or None."""
+    p = subprocess.run(SYNTAX_CHECK[shell] + [path], capture_output=True,
+                       stdin=subprocess.DEVNULL, timeout=harness.TIMEOUT)
+    out = (p.stdout + p.stderr).decode(errors="replace").strip()
+    if p.returncode != 0 or out:
+        return "%s (status %d)" % (out, p.returncode)
+    return None
+
+
+def mandoc_warnings(path):
+    """mandoc's warnings and errors about a page, as lines."""
+    p = subprocess.run(["mandoc", "-Tlint", "-W", "warning", path],
+                       capture_output=True, stdin=subprocess.DEVNULL,
+                       timeout=harness.TIMEOUT)
+    lines = (p.stdout + p.stderr).decode(errors="replace").splitlines()
+    if p.returncode != 0 and not lines:
+        lines = ["mandoc exited with status %d" % p.returncode]
+    return lines
+
+
+def without(text, pattern):
+    """text with every match of the regular expression removed."""
+    doctored = re.sub(pattern, "", text, flags=re.M)
+    assert doctored != text, "the doctoring pattern %r matched nothing" % (
+        pattern,)
+    return doctored
+
+
+class TestCase(unittest.TestCase):
+    """A test whose checks return lists of problems, shown one per line."""
+
+    def assertNoProblems(self, problems):
+        if problems:
+            self.fail("\n" + "\n".join(problems))
+
+
+class HelpTest(TestCase):
+    """--help and --version, the source the other files are checked against."""
+
+    @classmethod
+    def setUpClass(cls):
+        status, cls.help, err = run_hotload("--help")
+        if status != 0:
+            raise AssertionError("hotload --help exited %d: %s" % (status,
+                                                                   err))
+        cls.options = help_options(cls.help)
+
+    def test_help_lists_the_known_options(self):
+        # A sanity check on the parser, so that the other tests cannot pass
+        # by finding no options at all.
+        longs = {opt.long for opt in self.options}
+        for name in ("module", "run", "help", "version", "entrypoint"):
+            self.assertIn(name, longs,
+                          "--%s not found in --help:\n%s" % (name, self.help))
+        self.assertIn(Option("m", "module", "NAME"), self.options)
+        self.assertIn(Option(None, "no-clear", None), self.options)
+        self.assertEqual(len(longs), len(self.options),
+                         "an option is listed twice in --help")
+
+    def test_help_parser_reads_a_new_option(self):
+        text = self.help + "  -x, --xray WHAT        look through\n"
+        self.assertIn(Option("x", "xray", "WHAT"), help_options(text))
+
+    def test_help_fits_80_columns(self):
+        self.assertNoProblems(wide_lines(self.help))
+
+    def test_wide_line_check_can_fail(self):
+        self.assertEqual(len(wide_lines(self.help + "x" * 81 + "\n")), 1)
+
+    def test_version_is_the_project_version(self):
+        version = cmake_version(
+            read(os.path.join(harness.SOURCE_DIR, "CMakeLists.txt")))
+        self.assertIsNotNone(version,
+                             "no project(hotload VERSION ...) in CMakeLists")
+        status, out, err = run_hotload("--version")
+        self.assertEqual(status, 0, err)
+        self.assertEqual(out, "hotload %s\n" % version,
+                         "hotload --version disagrees with CMakeLists.txt "
+                         "(HOTLOAD_VERSION in src/hotload.h?)")
+
+    def test_cmake_version_parser(self):
+        self.assertEqual(cmake_version(
+            'project(hotload VERSION 2.3.4 DESCRIPTION "x"\n LANGUAGES C)'),
+            "2.3.4")
+        self.assertEqual(cmake_version("project(hotload LANGUAGES C)"), None)
+
+
+class ManPageTest(TestCase):
+    """man/hotload.1 describes every option of --help, and no other."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.options = help_options(run_hotload("--help")[1])
+        cls.text = read(MAN)
+
+    def test_every_option_is_described(self):
+        problems = man_problems(self.options, self.text)
+        self.assertNoProblems(problems)
+
+    def test_missing_option_is_named(self):
+        problems = man_problems(self.options,
+                                without(self.text, r"^\.It Fl e .*\n"))
+        self.assertTrue(any("--ext" in p for p in problems), problems)
+
+    def test_missing_short_option_is_named(self):
+        problems = man_problems(
+            self.options,
+            self.text.replace(".It Fl q , Fl -quiet", ".It Fl -quiet"))
+        self.assertTrue(any(p.startswith("-q ") for p in problems), problems)
+
+    def test_wrong_argument_is_named(self):
+        problems = man_problems(
+            self.options,
+            self.text.replace("Fl -interval Ar MS", "Fl -interval Ar N"))
+        self.assertTrue(any("--interval takes MS" in p for p in problems),
+                        problems)
+
+    def test_stale_option_is_named(self):
+        problems = man_problems(self.options,
+                                self.text + ".It Fl -frobnicate\n")
+        self.assertTrue(any("--frobnicate" in p for p in problems), problems)
+
+    def test_exit_status_section(self):
+        problems = exit_status_problems(self.text)
+        self.assertNoProblems(problems)
+
+    def test_exit_status_check_can_fail(self):
+        doctored = self.text.replace("143", "14 3")
+        self.assertEqual(exit_status_problems(doctored),
+                         ["EXIT STATUS does not mention 143"])
+        doctored = without(self.text, r"^\.It 2\n")
+        self.assertEqual(exit_status_problems(doctored),
+                         ["EXIT STATUS has no '.It 2' entry"])
+
+    @unittest.skipUnless(shutil.which("mandoc"), "mandoc is not installed")
+    def test_mandoc_lint(self):
+        self.assertNoProblems(mandoc_warnings(MAN))
+
+    @unittest.skipUnless(shutil.which("mandoc"), "mandoc is not installed")
+    def test_mandoc_lint_can_fail(self):
+        with tempfile.TemporaryDirectory() as d:
+            bad = os.path.join(d, "bad.1")
+            with open(bad, "w") as f:
+                f.write(self.text.replace(".Bl -tag -width Ds", ".Bl -tag"))
+            self.assertNotEqual(mandoc_warnings(bad), [])
+
+
+class CompletionTest(TestCase):
+    """Each completion file offers every option of --help, and no other."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.options = help_options(run_hotload("--help")[1])
+        cls.texts = {shell: read(path) for shell, path in COMPLETIONS.items()}
+
+    def check(self, shell):
+        problems = completion_problems(shell, self.options, self.texts[shell])
+        self.assertNoProblems(problems)
+
+    def test_bash_offers_every_option(self):
+        self.check("bash")
+
+    def test_zsh_offers_every_option(self):
+        self.check("zsh")
+
+    def test_fish_offers_every_option(self):
+        self.check("fish")
+
+    # Each doctored file lacks one option, or no longer says it takes an
+    # argument; the checker must name it.
+    DOCTORED = [
+        ("bash", r"(?<![\w-])--ext(?![\w-])", "--ext is in --help"),
+        ("bash", r"(?<![\w-])-0(?![\w-])", "-0 is in --help"),
+        ("bash", r"^\s*-e \| --ext\)\s*$", "--ext takes EXT"),
+        ("zsh", r"^.*--no-clear\[.*\n", "--no-clear is in --help"),
+        ("zsh", r"(?<=-i)\+", "-i takes MS"),
+        ("fish", r"^complete .* -l null .*\n", "--null is in --help"),
+        ("fish", r"(?<=-l interval) -x", "--interval takes MS"),
+    ]
+
+    def test_checker_names_what_is_missing(self):
+        for shell, pattern, expect in self.DOCTORED:
+            with self.subTest(shell=shell, pattern=pattern):
+                problems = completion_problems(
+                    shell, self.options, without(self.texts[shell], pattern))
+                self.assertTrue(any(p.startswith(expect) for p in problems),
+                                "%r not reported; got %s" % (expect,
+                                                             problems))
+
+    def test_checker_names_a_stale_option(self):
+        extra = {
+            "bash": ('opts="', 'opts="--frobnicate '),
+            "zsh": ("_arguments -s -S \\",
+                    "_arguments -s -S \\\n    '--frobnicate[x]' \\"),
+            "fish": ("\ncomplete ",
+                     "\ncomplete -c hotload -l frobnicate\ncomplete "),
+        }
+        for shell, (old, new) in extra.items():
+            with self.subTest(shell=shell):
+                self.assertIn(old, self.texts[shell])
+                doctored = self.texts[shell].replace(old, new, 1)
+                problems = completion_problems(shell, self.options, doctored)
+                self.assertTrue(any("--frobnicate" in p for p in problems),
+                                problems)
+
+    def test_syntax(self):
+        for shell, path in COMPLETIONS.items():
+            with self.subTest(shell=shell):
+                if not shutil.which(shell):
+                    self.skipTest("%s is not installed" % shell)
+                self.assertIsNone(syntax_error(shell, path))
+
+    def test_syntax_check_can_fail(self):
+        with tempfile.TemporaryDirectory() as d:
+            for shell in COMPLETIONS:
+                with self.subTest(shell=shell):
+                    if not shutil.which(shell):
+                        self.skipTest("%s is not installed" % shell)
+                    bad = os.path.join(d, "bad." + shell)
+                    with open(bad, "w") as f:
+                        f.write(self.texts[shell] + "\nif true\n")
+                    self.assertIsNotNone(syntax_error(shell, bad))
+
+    def shell_env(self, home):
+        env = harness.clean_env(HOME=home, XDG_CONFIG_HOME=home,
+                                XDG_DATA_HOME=home, XDG_CACHE_HOME=home)
+        env.pop("BASH_ENV", None)
+        return env
+
+    def test_bash_completes_options_and_modules(self):
+        if not shutil.which("bash"):
+            self.skipTest("bash is not installed")
+        script = (
+            'source "$1"\n'
+            'complete_words() {\n'
+            '  COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=()\n'
+            '  _hotload hotload "${COMP_WORDS[COMP_CWORD]}" '
+            '"${COMP_WORDS[COMP_CWORD-1]}"\n'
+            '  printf "%s\\n" "${COMPREPLY[@]}"; echo ==\n'
+            '}\n'
+            'complete_words hotload -\n'
+            'complete_words hotload --module ""\n')
+        with tempfile.TemporaryDirectory() as d:
+            open(os.path.join(d, "lib.py"), "w").close()
+            p = subprocess.run(
+                ["bash", "--norc", "--noprofile", "-c", script, "bash",
+                 COMPLETIONS["bash"]], cwd=d, env=self.shell_env(d),
+                capture_output=True, stdin=subprocess.DEVNULL,
+                timeout=harness.TIMEOUT)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        options, modules, _ = p.stdout.decode().split("==\n")
+        want = {n for opt in self.options for n in spellings(opt)}
+        self.assertEqual(set(options.split()), want,
+                         "what bash completes after 'hotload -'")
+        self.assertEqual(modules.split(), ["lib"],
+                         "what bash completes after 'hotload --module '")
+
+    def test_fish_completes_options_and_modules(self):
+        if not shutil.which("fish"):
+            self.skipTest("fish is not installed")
+        with tempfile.TemporaryDirectory() as d:
+            open(os.path.join(d, "lib.py"), "w").close()
+            script = ('source $argv[1]; complete -C "hotload -"; echo ==; '
+                      'complete -C "hotload --module "')
+            p = subprocess.run(
+                ["fish", "--no-config", "-c", script, COMPLETIONS["fish"]],
+                cwd=d, env=self.shell_env(d), capture_output=True,
+                stdin=subprocess.DEVNULL, timeout=harness.TIMEOUT)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        options, modules = p.stdout.decode().split("==\n")
+        want = {n for opt in self.options for n in spellings(opt)}
+        words = [line.split("\t")[0] for line in options.splitlines()]
+        self.assertEqual(set(words), want,
+                         "what fish completes after 'hotload -'")
+        words = [line.split("\t")[0] for line in modules.splitlines()]
+        self.assertEqual(words, ["lib"],
+                         "what fish completes after 'hotload --module '")
+
+
+if __name__ == "__main__":
+    unittest.main()
