@@ -44,7 +44,8 @@ _hotload()
 	local cur prev words cword split=false i
 	local opts="-m --module --pre-hook --post-hook --entrypoint -r --run
 		-c --clear-terminal --no-clear -e --ext -0 --null -p --postpone
-		-1 --once -i --interval -q --quiet -h --help -V --version"
+		-1 --once --watcher -i --interval -q --quiet -v --verbose
+		-h --help -V --version"
 
 	if declare -F _init_completion >/dev/null; then
 		_init_completion -s || return
@@ -89,6 +90,10 @@ _hotload()
 	-e | --ext)
 		mapfile -t COMPREPLY < <(compgen -W "$(_hotload_exts | sort -u)" \
 			-- "$cur")
+		return
+		;;
+	--watcher)
+		mapfile -t COMPREPLY < <(compgen -W "auto inotify poll" -- "$cur")
 		return
 		;;
 	--pre-hook | --post-hook | --entrypoint | -i | --interval)

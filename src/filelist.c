@@ -1,6 +1,9 @@
 /*
- * filelist.c: the list of watched files, built from arguments or stdin.
- * Directories are walked; every file is kept once, under its absolute path.
+ * filelist.c: the list of watched files, built from arguments or stdin, and
+ * the table of their directories. Directories named by the user ("roots")
+ * are walked, and files that appear in them later join the list. Every file
+ * is kept once, under its absolute path, and never removed: a file that
+ * goes away is watched until it comes back.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -47,9 +50,13 @@ filelist_free(struct filelist *fl)
 
 	for (i = 0; i < fl->n; i++)
 		free(fl->v[i].path);
+	for (i = 0; i < fl->ndirs; i++)
+		free(fl->dirs[i].path);
 	free(fl->v);
+	free(fl->dirs);
 	free(fl->cwd);
 	strmap_free(&fl->index);
+	strmap_free(&fl->dirindex);
 	memset(fl, 0, sizeof *fl);
 }
 
@@ -105,12 +112,42 @@ ext_matches(const struct filelist *fl, const char *path)
 	return false;
 }
 
+/*
+ * Return the position of the directory path (absolute and clean) in the
+ * table, adding it if needed; root marks it as one whose new files join.
+ */
+size_t
+filelist_dir(struct filelist *fl, const char *path, bool root)
+{
+	size_t i = strmap_get(&fl->dirindex, path);
+	struct wdir *d;
+
+	if (i != STRMAP_NONE) {
+		fl->dirs[i].root |= root;
+		return i;
+	}
+	if (fl->ndirs == fl->capdirs) {
+		fl->capdirs = fl->capdirs ? fl->capdirs * 2 : 16;
+		fl->dirs = xreallocarray(fl->dirs, fl->capdirs,
+					 sizeof *fl->dirs);
+	}
+	d = &fl->dirs[fl->ndirs];
+	memset(d, 0, sizeof *d);
+	d->path = xstrdup(path);
+	d->wd = -1;
+	d->root = root;
+	fstate_read(&d->st, d->path, now_ns());
+	strmap_put(&fl->dirindex, d->path, fl->ndirs);
+	return fl->ndirs++;
+}
+
 /* Append path (absolute, clean, owned by the list) unless already there. */
 static void
 add_entry(struct filelist *fl, char *path)
 {
 	struct entry *e;
 	size_t pre;
+	char *slash;
 
 	if (strmap_get(&fl->index, path) != STRMAP_NONE) {
 		free(path);
@@ -130,6 +167,10 @@ add_entry(struct filelist *fl, char *path)
 		e->name = path + pre;
 	else
 		e->name = path;
+	slash = strrchr(path, '/');
+	*slash = '\0';
+	e->dir = filelist_dir(fl, slash == path ? "/" : path, false);
+	*slash = '/';
 	strmap_put(&fl->index, e->path, fl->n);
 	fl->n++;
 }
@@ -140,47 +181,78 @@ skipped_in_dir(const char *name)
 	return name[0] == '.' || strcmp(name, "__pycache__") == 0;
 }
 
-/* Add the files below the directory dir, which the list does not own. */
-static void
-add_dir(struct filelist *fl, const char *dir)
-{
-	struct dirent *de;
-	struct stat sb;
-	size_t dlen = strlen(dir);
-	char *child;
-	DIR *d;
-	bool isdir;
+static void add_dir(struct filelist *, const char *, bool);
 
-	d = opendir(dir);
-	if (d == NULL) {
-		hl_msg("%s: %s (skipped)", dir, strerror(errno));
+/*
+ * Add child, a path in a root directory: a file if its ending is wanted, or
+ * a directory's files, unless the directory is a root already. Symbolic
+ * links to directories are not followed.
+ */
+static void
+add_child(struct filelist *fl, char *child)
+{
+	struct stat sb;
+	size_t known;
+
+	if (lstat(child, &sb) != 0) {
+		free(child);
 		return;
 	}
-	while ((de = readdir(d)) != NULL) {
-		if (skipped_in_dir(de->d_name))
-			continue;
-		child = path_join_clean(dir, dlen, de->d_name);
-		/* Symbolic links to directories are not followed. */
-		if (lstat(child, &sb) != 0) {
-			free(child);
-			continue;
-		}
-		isdir = S_ISDIR(sb.st_mode);
-		if (S_ISLNK(sb.st_mode) && stat(child, &sb) == 0 &&
-		    S_ISDIR(sb.st_mode)) {
-			free(child);
-			continue;
-		}
-		if (isdir) {
-			add_dir(fl, child);
-			free(child);
-		} else if (ext_matches(fl, child)) {
-			add_entry(fl, child);
-		} else {
-			free(child);
-		}
+	if (S_ISDIR(sb.st_mode)) {
+		known = strmap_get(&fl->dirindex, child);
+		if (known == STRMAP_NONE || !fl->dirs[known].root)
+			add_dir(fl, child, false);
+		free(child);
+	} else if (S_ISLNK(sb.st_mode) && stat(child, &sb) == 0 &&
+		   S_ISDIR(sb.st_mode)) {
+		free(child);
+	} else if (ext_matches(fl, child)) {
+		add_entry(fl, child);
+	} else {
+		free(child);
 	}
+}
+
+/* Make dir a root and add the files below it; dir is not kept. */
+static void
+add_dir(struct filelist *fl, const char *dir, bool quiet)
+{
+	struct dirent *de;
+	size_t dlen = strlen(dir);
+	DIR *d;
+
+	filelist_dir(fl, dir, true);
+	d = opendir(dir);
+	if (d == NULL) {
+		if (!quiet)
+			hl_msg("%s: %s (skipped)", dir, strerror(errno));
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (!skipped_in_dir(de->d_name))
+			add_child(fl, path_join_clean(dir, dlen, de->d_name));
 	closedir(d);
+}
+
+/* A name appeared in the root directory dir: watch it if it is wanted. */
+void
+filelist_discover(struct filelist *fl, size_t dir, const char *name)
+{
+	const char *path = fl->dirs[dir].path;
+
+	if (fl->dirs[dir].root && !skipped_in_dir(name))
+		add_child(fl, path_join_clean(path, strlen(path), name));
+}
+
+/* Read the root directory dir again, for files and directories new in it. */
+void
+filelist_rescan(struct filelist *fl, size_t dir)
+{
+	char *path = xstrdup(fl->dirs[dir].path);
+
+	if (fl->dirs[dir].root)
+		add_dir(fl, path, true);
+	free(path);
 }
 
 /*
@@ -197,7 +269,7 @@ filelist_add(struct filelist *fl, const char *path, bool explicit)
 	int error = stat(abs, &sb) == 0 ? 0 : errno;
 
 	if (error == 0 && S_ISDIR(sb.st_mode)) {
-		add_dir(fl, abs);
+		add_dir(fl, abs, false);
 		free(abs);
 		return 0;
 	}

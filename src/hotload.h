@@ -62,7 +62,9 @@ struct options {
 	bool postpone;
 	bool once;
 	bool quiet;
+	bool verbose;
 	double interval_ms;
+	const char *watcher; /* auto, inotify or poll */
 };
 
 enum parse_result { PARSE_OK, PARSE_EXIT, PARSE_ERROR };
@@ -90,11 +92,19 @@ enum fchange { FS_SAME, FS_CHANGED, FS_GONE };
 void fstate_read(struct fstate *, const char *, int64_t);
 enum fchange fstate_update(struct fstate *, const char *, int64_t);
 
-/* filelist.c: the files hotload watches. */
+/* filelist.c: the files hotload watches, and their directories. */
 struct entry {
 	char *path;       /* absolute, with "." and "//" removed */
 	const char *name; /* as shown to the user: a suffix of path, or path */
+	size_t dir;       /* its directory, in filelist.dirs */
 	struct fstate st;
+};
+
+struct wdir {
+	char *path;
+	struct fstate st; /* a changed directory is read again */
+	int wd;           /* the backend's watch on it, or -1 */
+	bool root;        /* below a DIR argument: new files here are watched */
 };
 
 struct filelist {
@@ -102,6 +112,10 @@ struct filelist {
 	size_t n;
 	size_t cap;
 	struct strmap index; /* path -> position in v */
+	struct wdir *dirs;
+	size_t ndirs;
+	size_t capdirs;
+	struct strmap dirindex; /* path -> position in dirs */
 	char *cwd;
 	size_t cwdlen;
 	char *const *exts;
@@ -113,6 +127,9 @@ void filelist_free(struct filelist *);
 int filelist_add(struct filelist *, const char *, bool);
 int filelist_read(struct filelist *, FILE *, int);
 size_t filelist_stat_all(struct filelist *);
+size_t filelist_dir(struct filelist *, const char *, bool);
+void filelist_discover(struct filelist *, size_t, const char *);
+void filelist_rescan(struct filelist *, size_t);
 char *path_join_clean(const char *, size_t, const char *);
 
 /* watch.c: the set of files changed since the last round. */
@@ -133,27 +150,42 @@ struct watch;
 
 struct watch_backend {
 	const char *name;
+	int (*open)(struct watch *);
 	int (*wait)(struct watch *, int64_t, struct changes *);
+	int (*settle)(struct watch *, struct changes *, int64_t);
 	void (*close)(struct watch *);
 };
 
 struct watch {
 	const struct watch_backend *be;
 	struct filelist *files;
-	int64_t interval_ns; /* time between two polling sweeps */
-	int64_t settle_ns;   /* quiet time that ends a burst of changes */
-	int64_t next_sweep;  /* monotonic time of the next sweep */
-	bool quiet;          /* no messages about files coming and going */
-	void *priv;
+	bool quiet;           /* no messages about files coming and going */
+	bool verbose;         /* say how the files are watched */
+	bool can_fall_back;   /* to polling, if the backend cannot serve */
+	int64_t interval_ns;  /* the polling interval asked for */
+	int64_t rate_ns;      /* the polling interval in use */
+	int64_t shown_rate_ns; /* the last one reported */
+	int64_t settle_ns;    /* quiet time that ends a burst of changes */
+	int64_t next_sweep;   /* monotonic time of the next sweep */
+	int64_t sweep_cost_ns; /* how long the last sweep took */
+	size_t ngone;         /* files gone since the last report */
+	size_t first_gone;
+	void *priv;           /* the backend's own state */
 };
 
-struct watch *watch_open(struct filelist *, double, bool);
+struct watch *watch_open(struct filelist *, const struct options *);
 void watch_close(struct watch *);
 int watch_wait(struct watch *, int64_t, struct changes *);
-size_t watch_sweep(struct watch *, struct changes *);
+int watch_settle(struct watch *, struct changes *);
+int watch_sweep(struct watch *, struct changes *);
+int watch_update(struct watch *, size_t, int64_t, struct changes *);
+int watch_adopt(struct watch *, size_t, struct changes *);
+void watch_report_gone(struct watch *);
 
-/* watch_poll.c */
 extern const struct watch_backend watch_poll_backend;
+#ifdef HAVE_INOTIFY
+extern const struct watch_backend watch_inotify_backend;
+#endif
 
 /* sig.c: signals that end hotload, and the pipe that wakes it. */
 void sig_init(bool);

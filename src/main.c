@@ -6,9 +6,6 @@
 
 #include "hotload.h"
 
-/* A burst of changes ends after a quiet moment, or after this long. */
-#define COLLATE_MAX_NS (500 * 1000000LL)
-
 /* End hotload: by the signal that asked for it, or with status. */
 static _Noreturn void
 finish(int status)
@@ -50,11 +47,40 @@ read_files(const struct options *o, struct filelist *fl)
 	}
 }
 
+/* Name the files a round is about to run for. */
+static void
+report_changes(const struct filelist *fl, const struct changes *chg)
+{
+	size_t i;
+
+	for (i = 0; i < chg->n && i < 10; i++)
+		hl_msg("changed: %s", fl->v[chg->idx[i]].name);
+	if (chg->n > 10)
+		hl_msg("changed: %zu more", chg->n - 10);
+}
+
 /* Did a wait end because hotload was asked to stop? */
 static bool
 stopping(int waited)
 {
 	return waited < 0 && (sig_caught() != 0 || pyhost_interrupted());
+}
+
+/*
+ * Wait for changes as watch_wait does (settle: as watch_settle does), on
+ * through signals that do not stop hotload, such as SIGCHLD.
+ */
+static int
+wait_changes(struct watch *w, int64_t timeout_ns, bool settle,
+	     struct changes *chg)
+{
+	int n;
+
+	while ((n = settle ? watch_settle(w, chg)
+			   : watch_wait(w, timeout_ns, chg)) < 0)
+		if (stopping(n))
+			finish(EXIT_FAIL);
+	return n;
 }
 
 /*
@@ -68,30 +94,17 @@ watch_loop(struct watch *w, struct round *r, bool once, bool ran)
 {
 	struct changes chg = {0};
 	enum step_status st;
-	int chain = 0, n;
+	int chain = 0;
 	bool fresh;
-	int64_t start;
 
 	for (;;) {
 		fresh = false;
 		pyhost_begin_wait();
-		if (ran && stopping(watch_wait(w, 0, &chg)))
-			finish(EXIT_FAIL);
-		while (chg.n == 0) {
-			n = watch_wait(w, -1, &chg);
-			if (stopping(n))
-				finish(EXIT_FAIL);
-			fresh = n > 0;
-		}
-		start = mono_ns();
-		while (mono_ns() - start < COLLATE_MAX_NS) {
-			n = watch_wait(w, w->settle_ns, &chg);
-			if (stopping(n))
-				finish(EXIT_FAIL);
-			if (n == 0)
-				break;
-			fresh |= n > 0;
-		}
+		if (ran)
+			wait_changes(w, 0, false, &chg);
+		while (chg.n == 0)
+			fresh = wait_changes(w, -1, false, &chg) > 0;
+		fresh |= wait_changes(w, 0, true, &chg) > 0;
 		pyhost_end_wait();
 		chain = fresh ? 0 : chain + 1;
 		if (chain > 1) {
@@ -104,6 +117,8 @@ watch_loop(struct watch *w, struct round *r, bool once, bool ran)
 			ran = false;
 			continue;
 		}
+		if (r->opt->verbose)
+			report_changes(w->files, &chg);
 		st = round_run(r, &chg);
 		changes_clear(&chg);
 		ran = true;
@@ -121,9 +136,9 @@ main(int argc, char **argv)
 	struct filelist files;
 	struct changes none = {0};
 	struct round round;
-	struct watch *w;
+	struct watch *w = NULL;
 	enum step_status st;
-	bool python;
+	bool python, watching;
 
 	switch (options_parse(&opt, argc, argv, stderr)) {
 	case PARSE_EXIT:
@@ -134,17 +149,21 @@ main(int argc, char **argv)
 		break;
 	}
 	setenv("HOTLOAD_RUNNING", "1", 1);
+	python = options_has_module(&opt);
+	sig_init(python);
 	filelist_init(&files, opt.exts, opt.nexts);
 	read_files(&opt, &files);
-	if (filelist_stat_all(&files) == 0 && !(opt.once && !opt.postpone)) {
+	/* One round and out needs no watcher; else watch, then look. */
+	watching = !(opt.once && !opt.postpone);
+	if (watching && (w = watch_open(&files, &opt)) == NULL)
+		return EXIT_FAIL;
+	if (filelist_stat_all(&files) == 0 && watching) {
 		hl_msg("nothing to watch: %s (name files as arguments or pipe "
 		       "them in; see hotload(1))",
 		       files.n ? "none of the files exist"
 			       : "the list of files is empty");
 		return EXIT_FAIL;
 	}
-	python = options_has_module(&opt);
-	sig_init(python);
 	if (python && pyhost_init(&opt, &files) != 0)
 		finish(EXIT_FAIL);
 
@@ -157,11 +176,10 @@ main(int argc, char **argv)
 			finish(EXIT_FAIL);
 		if (opt.once)
 			finish(st == STEP_OK ? EXIT_OK : EXIT_FAIL);
-	}
-	w = watch_open(&files, opt.interval_ms, opt.quiet);
-	if (opt.postpone && !opt.quiet)
+	} else if (!opt.quiet) {
 		hl_msg("watching %zu file%s; the first round runs at the first "
 		       "change",
 		       files.n, files.n == 1 ? "" : "s");
+	}
 	finish(watch_loop(w, &round, opt.once, !opt.postpone));
 }

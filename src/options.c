@@ -15,6 +15,7 @@ enum {
 	OPT_PRE_HOOK = 256,
 	OPT_POST_HOOK,
 	OPT_NO_CLEAR,
+	OPT_WATCHER,
 };
 
 struct optdef {
@@ -52,9 +53,15 @@ static const struct optdef optdefs[] = {
 	{'1', "once", NULL,
 	 "run one round and exit: 0 if every step succeeded,\n"
 	 "1 if one failed"},
+	{OPT_WATCHER, "watcher", "KIND",
+	 "how to watch: auto (the default: inotify on Linux,\n"
+	 "polling elsewhere or if inotify cannot serve),\n"
+	 "inotify or poll"},
 	{'i', "interval", "MS",
 	 "poll every MS milliseconds (default 6.94: 144 Hz)"},
 	{'q', "quiet", NULL, "print no status lines"},
+	{'v', "verbose", NULL,
+	 "say how files are watched and which ones changed"},
 	{'h', "help", NULL, "show this help and exit"},
 	{'V', "version", NULL, "show the version and exit"},
 };
@@ -251,6 +258,20 @@ parse_interval(struct options *o, const char *arg, FILE *err)
 	return true;
 }
 
+static bool
+parse_watcher(struct options *o, const char *arg, FILE *err)
+{
+	if (strcmp(arg, "auto") != 0 && strcmp(arg, "inotify") != 0 &&
+	    strcmp(arg, "poll") != 0) {
+		fprintf(err,
+			"hotload: --watcher '%s': give auto, inotify or poll\n",
+			arg);
+		return false;
+	}
+	o->watcher = arg;
+	return true;
+}
+
 static void
 reset_getopt(void)
 {
@@ -322,6 +343,7 @@ options_parse(struct options *o, int argc, char **argv, FILE *err)
 
 	memset(o, 0, sizeof *o);
 	o->interval_ms = 1000.0 / 144;
+	o->watcher = "auto";
 	shortopts[ns++] = ':';
 	for (i = 0; i < NOPTDEFS; i++) {
 		const struct optdef *d = &optdefs[i];
@@ -383,6 +405,12 @@ options_parse(struct options *o, int argc, char **argv, FILE *err)
 			break;
 		case 'q':
 			o->quiet = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case OPT_WATCHER:
+			ok = parse_watcher(o, optarg, err);
 			break;
 		case 'h':
 			options_usage(stdout);

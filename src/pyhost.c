@@ -399,6 +399,9 @@ pyhost_finalize(bool at_once)
 		return;
 	pyhost_end_wait();
 	if (at_once) {
+		/* The signal that ends hotload is not for the atexit code. */
+		if (PyErr_CheckSignals() != 0)
+			PyErr_Clear();
 		atexit = PyImport_ImportModule("atexit");
 		if (atexit != NULL)
 			r = PyObject_CallMethod(atexit, "_run_exitfuncs", NULL);

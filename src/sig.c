@@ -10,6 +10,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hotload.h"
@@ -102,34 +104,50 @@ sig_drain(void)
 /*
  * Wait until fd (if not -1) is readable, a signal arrives, or timeout_ns
  * passes (never if negative). Returns 1 for fd, -1 for a signal, 0 for the
- * timeout.
+ * timeout. The timeout is kept to the nanosecond, where pselect can serve.
  */
 int
 sig_poll(int fd, int64_t timeout_ns)
 {
+	const int64_t day = (int64_t)86400 * 1000000000;
+	struct timespec ts, *tsp = NULL;
 	struct pollfd p[2];
-	int n, ms;
+	fd_set set;
+	int n, top = fd > wake[0] ? fd : wake[0];
 
-	p[0].fd = wake[0];
-	p[0].events = POLLIN;
-	p[1].fd = fd;
-	p[1].events = POLLIN;
-	if (timeout_ns < 0)
-		ms = -1;
-	else if (timeout_ns > (int64_t)86400 * 1000000000)
-		ms = 86400 * 1000;
-	else
-		ms = (int)((timeout_ns + 999999) / 1000000);
-	n = poll(p, fd == -1 ? 1 : 2, ms);
-	if (n == -1)
-		return errno == EINTR ? -1 : 0;
-	if (n == 0)
-		return 0;
-	if (p[0].revents != 0) {
+	if (timeout_ns > day)
+		timeout_ns = day;
+	if (top >= FD_SETSIZE) {
+		p[0].fd = wake[0];
+		p[0].events = POLLIN;
+		p[1].fd = fd;
+		p[1].events = POLLIN;
+		n = poll(p, fd == -1 ? 1 : 2,
+			 timeout_ns < 0 ? -1
+					: (int)((timeout_ns + 999999) / 1000000));
+		if (n > 0 && p[0].revents != 0)
+			n = -2;
+	} else {
+		FD_ZERO(&set);
+		FD_SET(wake[0], &set);
+		if (fd != -1)
+			FD_SET(fd, &set);
+		if (timeout_ns >= 0) {
+			ts.tv_sec = (time_t)(timeout_ns / 1000000000);
+			ts.tv_nsec = (long)(timeout_ns % 1000000000);
+			tsp = &ts;
+		}
+		n = pselect(top + 1, &set, NULL, NULL, tsp, NULL);
+		if (n > 0 && FD_ISSET(wake[0], &set))
+			n = -2;
+	}
+	if (n == -2) {
 		sig_drain();
 		return -1;
 	}
-	return 1;
+	if (n == -1)
+		return errno == EINTR ? -1 : 0;
+	return n > 0;
 }
 
 /* Return the signal that asked hotload to end, or 0. */

@@ -1,11 +1,15 @@
 /*
  * watch.c: the watcher's interface, the set of changed files it fills, and
- * the sweep that every backend trusts: a file changed when its stat differs.
+ * what every backend relies on: a file changed when its stat differs from
+ * the last look (fstate.c), whatever told the backend to look.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "hotload.h"
+
+/* A burst of changes ends after a quiet moment, or after this long. */
+#define COLLATE_MAX_NS (500 * 1000000LL)
 
 /* Add file i to the set, once. */
 void
@@ -48,18 +52,59 @@ changes_free(struct changes *c)
 	memset(c, 0, sizeof *c);
 }
 
-/* Start watching the files of fl, polling every interval_ms. */
+static const struct watch_backend *
+find_backend(const char *name)
+{
+	static const struct watch_backend *const all[] = {
+#ifdef HAVE_INOTIFY
+	    &watch_inotify_backend,
+#endif
+	    &watch_poll_backend,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof all / sizeof all[0]; i++)
+		if (strcmp(all[i]->name, name) == 0)
+			return all[i];
+	return NULL;
+}
+
+/*
+ * Start watching the files of fl with the backend named by kind ("auto",
+ * "inotify" or "poll"); auto takes the kernel's notifications where the
+ * system has them and falls back to polling, saying why. Returns NULL, after
+ * a message, if the backend asked for cannot serve.
+ */
 struct watch *
-watch_open(struct filelist *fl, double interval_ms, bool quiet)
+watch_open(struct filelist *fl, const struct options *o)
 {
 	struct watch *w = xcalloc(1, sizeof *w);
+	bool automatic = strcmp(o->watcher, "auto") == 0;
 
 	w->files = fl;
-	w->quiet = quiet;
-	w->interval_ns = (int64_t)(interval_ms * 1e6);
+	w->quiet = o->quiet;
+	w->verbose = o->verbose;
+	w->can_fall_back = automatic;
+	w->interval_ns = (int64_t)(o->interval_ms * 1e6);
 	w->settle_ns = w->interval_ns;
-	w->next_sweep = mono_ns() + w->interval_ns;
-	w->be = &watch_poll_backend;
+	w->be = find_backend(automatic ? "inotify" : o->watcher);
+	if (w->be == NULL && automatic)
+		w->be = &watch_poll_backend;
+	if (w->be == NULL) {
+		hl_msg("--watcher=%s is not available on this system; use "
+		       "--watcher=poll",
+		       o->watcher);
+		free(w);
+		return NULL;
+	}
+	if (w->be->open(w) != 0) {
+		if (!automatic) {
+			free(w);
+			return NULL;
+		}
+		w->be = &watch_poll_backend;
+		w->be->open(w);
+	}
 	return w;
 }
 
@@ -75,8 +120,8 @@ watch_close(struct watch *w)
 
 /*
  * Wait up to timeout_ns (forever if negative) for files to change, and add
- * the changed ones to out. Returns how many changed, 0 if none did before
- * the timeout, or -1 if a signal arrived.
+ * the changed ones to out. Returns how many changes were seen, 0 if none
+ * before the timeout, or -1 if a signal arrived.
  */
 int
 watch_wait(struct watch *w, int64_t timeout_ns, struct changes *out)
@@ -85,39 +130,108 @@ watch_wait(struct watch *w, int64_t timeout_ns, struct changes *out)
 }
 
 /*
- * Look at every file and add those that changed or appeared to out; a file
- * that disappeared is remembered as missing but is not a change. Returns how
- * many were added. A burst is taken as over when two sweeps apart by
- * settle_ns see nothing new; settle_ns follows the cost of a sweep.
+ * After a first change, gather the rest of its burst: wait until the files
+ * are quiet, for at most COLLATE_MAX_NS. Returns the changes seen, or -1 if
+ * a signal arrived.
  */
-size_t
+int
+watch_settle(struct watch *w, struct changes *out)
+{
+	int64_t start = mono_ns();
+	int n, total = 0;
+
+	if (w->be->settle != NULL)
+		return w->be->settle(w, out, start + COLLATE_MAX_NS);
+	while (mono_ns() - start < COLLATE_MAX_NS) {
+		n = watch_wait(w, w->settle_ns, out);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		total += n;
+	}
+	return total;
+}
+
+/* Say which files went away since the last report, if any did. */
+void
+watch_report_gone(struct watch *w)
+{
+	if (w->ngone == 1 && !w->quiet)
+		hl_msg("%s is gone; a round runs when it is back",
+		       w->files->v[w->first_gone].name);
+	else if (w->ngone > 1 && !w->quiet)
+		hl_msg("%s and %zu other watched files are gone; a round runs "
+		       "when one is back",
+		       w->files->v[w->first_gone].name, w->ngone - 1);
+	w->ngone = 0;
+}
+
+/*
+ * Look at file i again. Returns 1, after adding it to out, if it changed or
+ * appeared; a file that disappeared is remembered as missing, for the next
+ * report, but is not a change.
+ */
+int
+watch_update(struct watch *w, size_t i, int64_t now, struct changes *out)
+{
+	struct entry *e = &w->files->v[i];
+
+	switch (fstate_update(&e->st, e->path, now)) {
+	case FS_CHANGED:
+		changes_add(out, i);
+		return 1;
+	case FS_GONE:
+		if (w->ngone++ == 0)
+			w->first_gone = i;
+		return 0;
+	case FS_SAME:
+		break;
+	}
+	return 0;
+}
+
+/*
+ * Take in the files added to the list from position first on, found in a
+ * root directory: each is a change. Returns how many there were.
+ */
+int
+watch_adopt(struct watch *w, size_t first, struct changes *out)
+{
+	struct filelist *fl = w->files;
+	int64_t now = now_ns();
+	size_t i;
+
+	for (i = first; i < fl->n; i++) {
+		fstate_read(&fl->v[i].st, fl->v[i].path, now);
+		changes_add(out, i);
+		if (w->verbose)
+			hl_msg("new file: %s", fl->v[i].name);
+	}
+	return (int)(fl->n - first);
+}
+
+/*
+ * Look at every file, and read again every root directory that changed, for
+ * new files. Returns how many changes were added to out.
+ */
+int
 watch_sweep(struct watch *w, struct changes *out)
 {
 	struct filelist *fl = w->files;
-	int64_t start = mono_ns(), now = now_ns(), cost;
-	size_t i, count = 0;
+	int64_t start = mono_ns(), now = now_ns();
+	size_t i, first = fl->n;
+	int count = 0;
 
-	for (i = 0; i < fl->n; i++) {
-		switch (fstate_update(&fl->v[i].st, fl->v[i].path, now)) {
-		case FS_CHANGED:
-			changes_add(out, i);
-			count++;
-			break;
-		case FS_GONE:
-			if (!w->quiet)
-				hl_msg("%s is gone; a round runs when it is "
-				       "back",
-				       fl->v[i].name);
-			break;
-		case FS_SAME:
-			break;
-		}
-	}
-	cost = mono_ns() - start;
-	w->settle_ns = 2 * cost;
-	if (w->settle_ns < 1000000)
-		w->settle_ns = 1000000;
-	if (w->settle_ns > w->interval_ns)
-		w->settle_ns = w->interval_ns;
+	for (i = 0; i < fl->n; i++)
+		count += watch_update(w, i, now, out);
+	for (i = 0; i < fl->ndirs; i++)
+		if (fl->dirs[i].root &&
+		    fstate_update(&fl->dirs[i].st, fl->dirs[i].path, now) ==
+			FS_CHANGED)
+			filelist_rescan(fl, i);
+	count += watch_adopt(w, first, out);
+	watch_report_gone(w);
+	w->sweep_cost_ns = mono_ns() - start;
 	return count;
 }

@@ -1,22 +1,67 @@
-/* watch_poll.c: the portable backend, a sweep over every file at intervals. */
+/*
+ * watch_poll.c: the portable backend, a sweep over every file at intervals.
+ * Small lists are swept at the requested rate (144 times a second by
+ * default); a list so long that its sweeps would take more than a twentieth
+ * of the time is swept less often, to keep idle CPU near 5% of one core.
+ */
 #include "hotload.h"
+
+#define POLL_CPU_SHARE 20 /* sweep for at most 1/20 of the time */
+
+static int
+poll_open(struct watch *w)
+{
+	w->next_sweep = mono_ns();
+	w->rate_ns = w->interval_ns;
+	if (w->verbose)
+		hl_msg("watching %zu files by polling every %.2f ms",
+		       w->files->n, (double)w->interval_ns / 1e6);
+	return 0;
+}
+
+/* Sweep, then set the next sweep's time from what this one cost. */
+static int
+poll_sweep(struct watch *w, struct changes *out, int64_t now)
+{
+	int n = watch_sweep(w, out);
+	int64_t rate = w->sweep_cost_ns * POLL_CPU_SHARE, shown = w->shown_rate_ns;
+
+	if (rate < w->interval_ns)
+		rate = w->interval_ns;
+	/* Say so when the rate first drops; with -v, when it moves. */
+	if (rate > w->interval_ns && !w->quiet &&
+	    (shown == 0 ||
+	     (w->verbose && (rate > 2 * shown || 2 * rate < shown)))) {
+		hl_msg("polling %zu files every %.0f ms (%.1f times a second), "
+		       "to keep idle CPU near 5%% of a core",
+		       w->files->n, (double)rate / 1e6, 1e9 / (double)rate);
+		w->shown_rate_ns = rate;
+	}
+	w->rate_ns = rate;
+	w->next_sweep = now + rate;
+	w->settle_ns = 2 * w->sweep_cost_ns;
+	if (w->settle_ns < 1000000)
+		w->settle_ns = 1000000;
+	if (w->settle_ns > rate)
+		w->settle_ns = rate;
+	return n;
+}
 
 static int
 poll_wait(struct watch *w, int64_t timeout_ns, struct changes *out)
 {
 	int64_t now = mono_ns(), until;
 	int64_t deadline = timeout_ns < 0 ? -1 : now + timeout_ns;
-	size_t n;
+	int n;
 
 	for (;;) {
 		/* A wait that times out ends with one last look. */
 		if (deadline >= 0 && now >= deadline)
-			return (int)watch_sweep(w, out);
+			return poll_sweep(w, out, now);
 		if (now >= w->next_sweep) {
-			w->next_sweep = now + w->interval_ns;
-			n = watch_sweep(w, out);
+			n = poll_sweep(w, out, now);
 			if (n > 0)
-				return (int)n;
+				return n;
 		}
 		until = w->next_sweep;
 		if (deadline >= 0 && deadline < until)
@@ -27,4 +72,6 @@ poll_wait(struct watch *w, int64_t timeout_ns, struct changes *out)
 	}
 }
 
-const struct watch_backend watch_poll_backend = {"poll", poll_wait, NULL};
+const struct watch_backend watch_poll_backend = {
+    "poll", poll_open, poll_wait, NULL, NULL,
+};

@@ -25,6 +25,13 @@ BIN = os.environ.get("HOTLOAD_BIN") or os.path.join(
 SOURCE_DIR = os.environ.get("HOTLOAD_SOURCE_DIR") or os.path.join(
     os.path.dirname(__file__), "..", "..")
 TIMEOUT = float(os.environ.get("HOTLOAD_TEST_TIMEOUT", "30"))
+# ctest runs the suite once per watcher backend: this names it.
+WATCHER = os.environ.get("HOTLOAD_TEST_WATCHER")
+
+
+def hotload_argv(args):
+    """The command line that runs hotload with args, and the backend."""
+    return [BIN] + (["--watcher=" + WATCHER] if WATCHER else []) + list(args)
 
 ROUND = re.compile(r"^hotload: round (\d+) (ok|failed)", re.M)
 
@@ -68,7 +75,7 @@ class Hotload:
 
     def __init__(self, args, cwd, stdin=None, env=None, tty=False,
                  argv=None):
-        self.args = argv or [BIN] + list(args)
+        self.args = argv or hotload_argv(args)
         self.out = b""
         self.err = b""
         self.lock = threading.Lock()
@@ -189,7 +196,7 @@ class Hotload:
 def run(args, cwd, stdin=None, env=None, timeout=TIMEOUT):
     """Run hotload to completion; return (status, stdout, stderr)."""
     p = subprocess.run(
-        [BIN] + list(args), cwd=cwd, env=env if env is not None else clean_env(),
+        hotload_argv(args), cwd=cwd, env=env if env is not None else clean_env(),
         input=stdin.encode() if isinstance(stdin, str) else stdin,
         stdin=None if stdin is not None else subprocess.DEVNULL,
         capture_output=True, timeout=timeout)

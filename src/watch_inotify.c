@@ -1,0 +1,570 @@
+/*
+ * watch_inotify.c: the Linux backend. One inotify instance, one watch per
+ * directory that holds a watched file (not per file, so that a file replaced
+ * by rename, or deleted and made again, stays watched). An event makes
+ * hotload look again at the one file it names, and the stat comparison of
+ * watch.c decides whether it changed. A slow sweep over every file catches
+ * what events miss (network file systems, a full event queue).
+ */
+#define _XOPEN_SOURCE 700 /* realpath */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hotload.h"
+
+#define DIR_EVENTS                                                             \
+	(IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_CREATE | IN_DELETE |      \
+	 IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF |         \
+	 IN_ONLYDIR)
+
+/* A burst ends when no event comes for this long... */
+#define QUIET_NS (300 * 1000LL)
+/* ...or this long, while a file written to has not been closed yet. */
+#define WRITER_QUIET_NS (30 * 1000000LL)
+/* The safety sweep takes at most 1/SAFETY_SHARE of the time. */
+#define SAFETY_MIN_NS (2 * 1000000000LL)
+#define SAFETY_SHARE 2000
+/* Directories that could not be watched are tried again this often. */
+#define RETRY_NS (250 * 1000000LL)
+
+struct ino {
+	int fd;
+	size_t *wd_dir;      /* watch descriptor -> directory + 1, or 0 */
+	size_t nwd;
+	size_t *dir_next;    /* directory -> next one with its watch, + 1 */
+	size_t ndirs_synced; /* directories a watch was tried for */
+	size_t nwatches;
+	size_t max_watches;
+	bool unwatched;           /* some directory has no watch */
+	struct strmap targets;    /* target of a watched symlink -> file */
+	char **target_keys;
+	size_t ntargets;
+	unsigned char *writing; /* file -> written to and not closed yet */
+	size_t nwriting;
+	size_t capwriting;
+	struct changes touched; /* files named by the events being read */
+	int64_t next_safety;
+	int64_t next_retry;
+};
+
+static void fallback(struct watch *, const char *);
+
+static int64_t
+limit_of(const char *name)
+{
+	char path[128], buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/sys/fs/inotify/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtoll(buf, NULL, 10);
+}
+
+/* Explain why inotify cannot serve, and what would let it. */
+static void
+explain(struct ino *s, int error, char *buf, size_t len)
+{
+	const char *name = error == EMFILE ? "max_user_instances"
+					   : "max_user_watches";
+	int64_t limit = limit_of(name);
+
+	if (error == ENOSPC && s->nwatches >= s->max_watches &&
+	    getenv("HOTLOAD_MAX_WATCHES") != NULL)
+		snprintf(buf, len,
+			 "it would need more than HOTLOAD_MAX_WATCHES=%zu "
+			 "watches",
+			 s->max_watches);
+	else if (error == ENOSPC || error == EMFILE)
+		snprintf(buf, len,
+			 "the limit of %lld inotify %s per user "
+			 "(fs.inotify.%s) is used up, by hotload and other "
+			 "programs; to raise it: sudo sysctl fs.inotify.%s=%lld",
+			 (long long)limit,
+			 error == EMFILE ? "instances" : "watches", name, name,
+			 (long long)(limit > 0 ? limit * 4 : 524288));
+	else
+		snprintf(buf, len, "%s", strerror(error));
+}
+
+static size_t
+dir_of(struct ino *s, int wd)
+{
+	return wd >= 0 && (size_t)wd < s->nwd ? s->wd_dir[wd] : 0;
+}
+
+/*
+ * Watch directory d. Returns 0, also when d cannot be watched for now (it
+ * is missing, say), or -1 with errno when inotify is out of watches.
+ */
+static int
+add_watch(struct watch *w, size_t d)
+{
+	struct ino *s = w->priv;
+	struct wdir *dir = &w->files->dirs[d];
+	size_t first;
+	int wd;
+
+	if (s->nwatches >= s->max_watches) {
+		errno = ENOSPC;
+		return -1;
+	}
+	wd = inotify_add_watch(s->fd, dir->path, DIR_EVENTS);
+	if (wd == -1) {
+		if (errno == ENOSPC || errno == ENOMEM)
+			return -1;
+		dir->wd = -1;
+		s->unwatched = true;
+		return 0;
+	}
+	dir->wd = wd;
+	if ((size_t)wd >= s->nwd) {
+		size_t n = s->nwd ? s->nwd : 64;
+
+		while (n <= (size_t)wd)
+			n *= 2;
+		s->wd_dir = xreallocarray(s->wd_dir, n, sizeof *s->wd_dir);
+		memset(s->wd_dir + s->nwd, 0, (n - s->nwd) * sizeof *s->wd_dir);
+		s->nwd = n;
+	}
+	/* Two paths to one directory share a watch; chain them. */
+	first = s->wd_dir[wd];
+	if (first == 0) {
+		s->nwatches++;
+	} else {
+		size_t k;
+
+		for (k = first; k != 0; k = s->dir_next[k - 1])
+			if (k - 1 == d)
+				return 0;
+	}
+	s->dir_next[d] = first;
+	s->wd_dir[wd] = d + 1;
+	return 0;
+}
+
+/* Watch the directories added to the list since the last call. */
+static int
+sync_dirs(struct watch *w)
+{
+	struct ino *s = w->priv;
+	struct filelist *fl = w->files;
+
+	if (fl->ndirs > s->ndirs_synced) {
+		s->dir_next = xreallocarray(s->dir_next, fl->capdirs,
+					    sizeof *s->dir_next);
+		for (; s->ndirs_synced < fl->ndirs; s->ndirs_synced++) {
+			s->dir_next[s->ndirs_synced] = 0;
+			if (add_watch(w, s->ndirs_synced) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * For the watched files from position first on that are symbolic links,
+ * watch their target's directory too, so that a change to the target is
+ * seen as a change to the link.
+ */
+static void
+track_links(struct watch *w, size_t first)
+{
+	struct ino *s = w->priv;
+	struct filelist *fl = w->files;
+	char *target, *slash;
+	struct stat sb;
+	size_t i;
+
+	for (i = first; i < fl->n; i++) {
+		if (lstat(fl->v[i].path, &sb) != 0 || !S_ISLNK(sb.st_mode))
+			continue;
+		target = realpath(fl->v[i].path, NULL);
+		if (target == NULL ||
+		    strmap_get(&s->targets, target) != STRMAP_NONE) {
+			free(target);
+			continue;
+		}
+		s->target_keys = xreallocarray(s->target_keys, s->ntargets + 1,
+					       sizeof *s->target_keys);
+		s->target_keys[s->ntargets++] = target;
+		strmap_put(&s->targets, target, i);
+		slash = strrchr(target, '/');
+		*slash = '\0';
+		filelist_dir(fl, slash == target ? "/" : target, false);
+		*slash = '/';
+	}
+}
+
+static void
+note_writing(struct ino *s, size_t i, bool open)
+{
+	if (i >= s->capwriting) {
+		size_t n = s->capwriting ? s->capwriting : 64;
+
+		while (n <= i)
+			n *= 2;
+		s->writing = xrealloc(s->writing, n);
+		memset(s->writing + s->capwriting, 0, n - s->capwriting);
+		s->capwriting = n;
+	}
+	if (s->writing[i] != open) {
+		s->writing[i] = open;
+		if (open)
+			s->nwriting++;
+		else
+			s->nwriting--;
+	}
+}
+
+/* Mark every file of directory d to be looked at again. */
+static void
+touch_dir(struct watch *w, size_t d)
+{
+	struct ino *s = w->priv;
+	struct filelist *fl = w->files;
+	size_t i;
+
+	for (i = 0; i < fl->n; i++)
+		if (fl->v[i].dir == d)
+			changes_add(&s->touched, i);
+}
+
+/* A directory's watch ended (it was deleted or moved away). */
+static void
+lose_dir(struct watch *w, int wd)
+{
+	struct ino *s = w->priv;
+	size_t k = dir_of(s, wd), next;
+
+	s->wd_dir[wd] = 0;
+	if (k != 0)
+		s->nwatches--;
+	for (; k != 0; k = next) {
+		next = s->dir_next[k - 1];
+		w->files->dirs[k - 1].wd = -1;
+		s->dir_next[k - 1] = 0;
+		touch_dir(w, k - 1);
+	}
+	s->unwatched = true;
+}
+
+/* A name was created in, or moved into, directory d. */
+static void
+appeared(struct watch *w, size_t d, const char *name, const char *path)
+{
+	struct filelist *fl = w->files;
+	size_t known = strmap_get(&fl->dirindex, path);
+
+	if (known != STRMAP_NONE && fl->dirs[known].wd == -1) {
+		/* A watched directory came back: watch it, look again. */
+		if (add_watch(w, known) == 0)
+			touch_dir(w, known);
+		if (fl->dirs[known].root)
+			filelist_rescan(fl, known);
+	}
+	filelist_discover(fl, d, name);
+}
+
+/* Handle one event. */
+static void
+handle(struct watch *w, const struct inotify_event *ev, bool *overflow)
+{
+	struct ino *s = w->priv;
+	struct filelist *fl = w->files;
+	char buf[PATH_MAX + NAME_MAX + 2], *path = buf;
+	size_t k, i, t, need;
+
+	if (ev->mask & IN_Q_OVERFLOW) {
+		*overflow = true;
+		return;
+	}
+	if (ev->mask & IN_IGNORED) {
+		if (dir_of(s, ev->wd) != 0)
+			lose_dir(w, ev->wd);
+		return;
+	}
+	if (ev->mask & IN_MOVE_SELF) {
+		/* The watch would follow the directory to its new name. */
+		inotify_rm_watch(s->fd, ev->wd);
+		return;
+	}
+	if (ev->len == 0)
+		return;
+	for (k = dir_of(s, ev->wd); k != 0; k = s->dir_next[k - 1]) {
+		const char *dir = fl->dirs[k - 1].path;
+
+		need = strlen(dir) + strlen(ev->name) + 2;
+		if (need > sizeof buf)
+			path = xmalloc(need);
+		snprintf(path, need, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "",
+			 ev->name);
+		i = strmap_get(&fl->index, path);
+		t = strmap_get(&s->targets, path);
+		if (i != STRMAP_NONE) {
+			changes_add(&s->touched, i);
+			if (ev->mask & (IN_MODIFY | IN_CREATE))
+				note_writing(s, i, true);
+			if (ev->mask & IN_CLOSE_WRITE)
+				note_writing(s, i, false);
+		}
+		if (t != STRMAP_NONE)
+			changes_add(&s->touched, t);
+		if (ev->mask & (IN_CREATE | IN_MOVED_TO))
+			appeared(w, k - 1, ev->name, path);
+		if (path != buf)
+			free(path);
+		path = buf;
+	}
+}
+
+/* Look at every file; read every root directory that changed; re-watch. */
+static int
+safety_sweep(struct watch *w, struct changes *out)
+{
+	struct ino *s = w->priv;
+	size_t first = w->files->n;
+	int n = watch_sweep(w, out);
+	int64_t every = w->sweep_cost_ns * SAFETY_SHARE;
+
+	s->next_safety = mono_ns() + (every > SAFETY_MIN_NS ? every
+							     : SAFETY_MIN_NS);
+	track_links(w, first);
+	if (sync_dirs(w) != 0)
+		fallback(w, NULL);
+	return n;
+}
+
+/* Try again to watch the directories that have no watch. */
+static int
+retry_unwatched(struct watch *w, struct changes *out)
+{
+	struct ino *s = w->priv;
+	struct filelist *fl = w->files;
+	size_t d, first = fl->n, ndirs = fl->ndirs;
+	int64_t now = now_ns();
+	int count = 0;
+
+	s->unwatched = false;
+	s->next_retry = mono_ns() + RETRY_NS;
+	for (d = 0; d < ndirs; d++) {
+		if (fl->dirs[d].wd != -1)
+			continue;
+		if (add_watch(w, d) != 0) {
+			fallback(w, NULL);
+			return 0;
+		}
+		if (fl->dirs[d].wd == -1)
+			continue;
+		touch_dir(w, d);
+		if (fl->dirs[d].root)
+			filelist_rescan(fl, d);
+	}
+	for (d = 0; d < s->touched.n; d++)
+		count += watch_update(w, s->touched.idx[d], now, out);
+	changes_clear(&s->touched);
+	count += watch_adopt(w, first, out);
+	watch_report_gone(w);
+	return count;
+}
+
+/*
+ * Read the events that are queued and look again at the files they name.
+ * Returns how many changes were added to out.
+ */
+static int
+read_events(struct watch *w, struct changes *out)
+{
+	struct ino *s = w->priv;
+	struct filelist *fl = w->files;
+	char buf[64 * 1024]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev;
+	size_t first = fl->n, i;
+	bool overflow = false;
+	int64_t now;
+	ssize_t len;
+	char *p;
+	int count = 0;
+
+	for (;;) {
+		len = read(s->fd, buf, sizeof buf);
+		if (len == -1 && errno == EINTR)
+			continue;
+		if (len <= 0)
+			break;
+		for (p = buf; p < buf + len;
+		     p += sizeof(struct inotify_event) + ev->len) {
+			ev = (const struct inotify_event *)p;
+			handle(w, ev, &overflow);
+		}
+	}
+	track_links(w, first);
+	if (sync_dirs(w) != 0) {
+		fallback(w, NULL);
+		overflow = true;
+	}
+	count += watch_adopt(w, first, out);
+	now = now_ns();
+	for (i = 0; i < s->touched.n; i++)
+		count += watch_update(w, s->touched.idx[i], now, out);
+	changes_clear(&s->touched);
+	watch_report_gone(w);
+	if (overflow)
+		count += watch_sweep(w, out);
+	return count;
+}
+
+static int
+ino_wait(struct watch *w, int64_t timeout_ns, struct changes *out)
+{
+	struct ino *s = w->priv;
+	int64_t now = mono_ns(), until;
+	int64_t deadline = timeout_ns < 0 ? -1 : now + timeout_ns;
+	int n, r;
+
+	for (;;) {
+		if (now >= s->next_safety && (n = safety_sweep(w, out)) > 0)
+			return n;
+		if (w->be != &watch_inotify_backend)
+			return w->be->wait(w, timeout_ns, out);
+		if (s->unwatched && now >= s->next_retry &&
+		    (n = retry_unwatched(w, out)) > 0)
+			return n;
+		if (w->be != &watch_inotify_backend)
+			return w->be->wait(w, timeout_ns, out);
+		until = s->next_safety;
+		if (s->unwatched && s->next_retry < until)
+			until = s->next_retry;
+		if (deadline >= 0 && deadline < until)
+			until = deadline;
+		r = sig_poll(s->fd, until > now ? until - now : 0);
+		if (r < 0)
+			return -1;
+		if (r > 0 && (n = read_events(w, out)) > 0)
+			return n;
+		if (w->be != &watch_inotify_backend)
+			return w->be->wait(w, timeout_ns, out);
+		now = mono_ns();
+		if (deadline >= 0 && now >= deadline)
+			return 0;
+	}
+}
+
+/*
+ * Gather the rest of a burst: events until none comes for QUIET_NS, or for
+ * WRITER_QUIET_NS while a file written to is still open, or until limit.
+ */
+static int
+ino_settle(struct watch *w, struct changes *out, int64_t limit)
+{
+	struct ino *s = w->priv;
+	int64_t now, quiet;
+	int r, total = 0;
+
+	while (w->be == &watch_inotify_backend && (now = mono_ns()) < limit) {
+		quiet = s->nwriting ? WRITER_QUIET_NS : QUIET_NS;
+		r = sig_poll(s->fd, limit - now < quiet ? limit - now : quiet);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		total += read_events(w, out);
+	}
+	if (w->be == &watch_inotify_backend) {
+		memset(s->writing, 0, s->capwriting);
+		s->nwriting = 0;
+	}
+	return total;
+}
+
+static void
+ino_close(struct watch *w)
+{
+	struct ino *s = w->priv;
+	size_t i;
+
+	if (s == NULL)
+		return;
+	if (s->fd != -1)
+		close(s->fd);
+	for (i = 0; i < s->ntargets; i++)
+		free(s->target_keys[i]);
+	for (i = 0; i < w->files->ndirs; i++)
+		w->files->dirs[i].wd = -1;
+	free(s->target_keys);
+	strmap_free(&s->targets);
+	free(s->wd_dir);
+	free(s->dir_next);
+	free(s->writing);
+	changes_free(&s->touched);
+	free(s);
+	w->priv = NULL;
+}
+
+/*
+ * Give up on inotify and poll instead, saying why; error is NULL when
+ * errno tells.
+ */
+static void
+fallback(struct watch *w, const char *error)
+{
+	char why[512];
+
+	if (error == NULL) {
+		explain(w->priv, errno, why, sizeof why);
+		error = why;
+	}
+	hl_msg("inotify cannot watch the files any more: %s; polling instead",
+	       error);
+	ino_close(w);
+	w->be = &watch_poll_backend;
+	w->be->open(w);
+}
+
+static int
+ino_open(struct watch *w)
+{
+	struct ino *s = xcalloc(1, sizeof *s);
+	const char *max = getenv("HOTLOAD_MAX_WATCHES");
+	char why[512];
+
+	w->priv = s;
+	s->max_watches = max ? (size_t)strtoull(max, NULL, 10) : SIZE_MAX;
+	s->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (s->fd == -1)
+		goto fail;
+	track_links(w, 0);
+	if (sync_dirs(w) != 0)
+		goto fail;
+	s->next_safety = mono_ns() + SAFETY_MIN_NS;
+	s->next_retry = mono_ns() + RETRY_NS;
+	if (w->verbose)
+		hl_msg("watching %zu files in %zu directories with %zu inotify "
+		       "watches",
+		       w->files->n, w->files->ndirs, s->nwatches);
+	return 0;
+fail:
+	explain(s, errno, why, sizeof why);
+	hl_msg("inotify cannot watch these files: %s%s", why,
+	       w->can_fall_back ? "; polling instead" : "");
+	ino_close(w);
+	return -1;
+}
+
+const struct watch_backend watch_inotify_backend = {
+    "inotify", ino_open, ino_wait, ino_settle, ino_close,
+};
