@@ -315,11 +315,10 @@ filelist_read(struct filelist *fl, FILE *fp, int sep)
 size_t
 filelist_stat_all(struct filelist *fl)
 {
-	int64_t now = now_ns();
 	size_t i, found = 0;
 
 	for (i = 0; i < fl->n; i++) {
-		fstate_read(&fl->v[i].st, fl->v[i].path, now);
+		fstate_read(&fl->v[i].st, fl->v[i].path, now_ns());
 		found += fl->v[i].st.exists;
 	}
 	return found;

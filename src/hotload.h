@@ -97,6 +97,7 @@ struct entry {
 	char *path;       /* absolute, with "." and "//" removed */
 	const char *name; /* as shown to the user: a suffix of path, or path */
 	size_t dir;       /* its directory, in filelist.dirs */
+	bool adopted;     /* found in a root since the last round */
 	struct fstate st;
 };
 
@@ -144,6 +145,7 @@ struct changes {
 void changes_add(struct changes *, size_t);
 void changes_clear(struct changes *);
 void changes_free(struct changes *);
+void changes_settle(struct changes *, struct filelist *);
 
 /* watch.c: waiting for files to change, with a backend per mechanism. */
 struct watch;
@@ -177,6 +179,7 @@ struct watch *watch_open(struct filelist *, const struct options *);
 void watch_close(struct watch *);
 int watch_wait(struct watch *, int64_t, struct changes *);
 int watch_settle(struct watch *, struct changes *);
+int64_t watch_quiet_ns(const struct watch *, const struct changes *);
 int watch_sweep(struct watch *, struct changes *);
 int watch_update(struct watch *, size_t, int64_t, struct changes *);
 int watch_adopt(struct watch *, size_t, struct changes *);

@@ -105,6 +105,9 @@ watch_loop(struct watch *w, struct round *r, bool once, bool ran)
 		while (chg.n == 0)
 			fresh = wait_changes(w, -1, false, &chg) > 0;
 		fresh |= wait_changes(w, 0, true, &chg) > 0;
+		changes_settle(&chg, w->files);
+		if (chg.n == 0)
+			continue;
 		pyhost_end_wait();
 		chain = fresh ? 0 : chain + 1;
 		if (chain > 1) {

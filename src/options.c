@@ -199,11 +199,16 @@ parse_hook(struct options *o, int id, const char *which, const char *arg,
 static bool
 parse_module(struct options *o, const char *arg, FILE *err)
 {
+	const char *base = strrchr(arg, '/');
 	size_t n = strlen(arg);
-	bool path = strchr(arg, '/') != NULL ||
-		    (n > 3 && strcmp(arg + n - 3, ".py") == 0);
+	bool ok;
 
-	if (n == 0 || (!path && !is_dotted_name(arg))) {
+	base = base ? base + 1 : arg;
+	if (base != arg || (n > 3 && strcmp(arg + n - 3, ".py") == 0))
+		ok = base[0] != '\0' && strcmp(base, ".py") != 0; /* a file */
+	else
+		ok = is_dotted_name(arg);
+	if (!ok) {
 		fprintf(err,
 			"hotload: --module '%s': not a module name (give a "
 			"name such as lib or pkg.mod, or a file such as "
@@ -286,12 +291,14 @@ reset_getopt(void)
 #endif
 }
 
-/* Name the option that getopt_long rejected, for an error message. */
+/*
+ * Name the option that getopt_long rejected, for an error message; what is
+ * the argument that held it.
+ */
 static void
-bad_option(char **argv, int c, const struct option *longopts, FILE *err)
+bad_option(const char *what, int c, const struct option *longopts, FILE *err)
 {
-	const char *what = argv[optind - 1];
-	int len = (int)strcspn(what, "="), matches = 0;
+	int len = (int)strcspn(what, "="), matches = 0, exact = -1;
 	size_t i;
 
 	if (strncmp(what, "--", 2) != 0) {
@@ -299,19 +306,23 @@ bad_option(char **argv, int c, const struct option *longopts, FILE *err)
 			optopt, c == ':' ? "needs an argument" : "is not known");
 		return;
 	}
-	if (c == ':') {
-		fprintf(err,
-			"hotload: option %.*s needs an argument (see hotload "
-			"--help)\n",
-			len, what);
-		return;
-	}
-	for (i = 0; longopts[i].name != NULL; i++)
-		matches += strncmp(longopts[i].name, what + 2,
-				   (size_t)len - 2) == 0;
-	if (matches > 1) {
-		fprintf(err, "hotload: option %.*s is ambiguous: it could be",
-			len, what);
+	for (i = 0; len > 2 && longopts[i].name != NULL; i++)
+		if (strncmp(longopts[i].name, what + 2, (size_t)len - 2) == 0) {
+			matches++;
+			if ((int)strlen(longopts[i].name) == len - 2)
+				exact = (int)i;
+		}
+	if (c == ':')
+		fprintf(err, "hotload: option %.*s needs an argument", len, what);
+	else if (what[len] == '=' && (exact >= 0 || matches == 1))
+		fprintf(err, "hotload: option %.*s takes no argument", len,
+			what);
+	else if (matches > 1 && exact < 0)
+		fprintf(err, "hotload: option %.*s is ambiguous", len, what);
+	else
+		fprintf(err, "hotload: option %.*s is not known", len, what);
+	if (c != ':' && matches > 1 && exact < 0) {
+		fputs(": it could be", err);
 		for (i = 0, c = 0; longopts[i].name != NULL; i++)
 			if (strncmp(longopts[i].name, what + 2,
 				    (size_t)len - 2) == 0) {
@@ -325,8 +336,7 @@ bad_option(char **argv, int c, const struct option *longopts, FILE *err)
 		fputs("\n", err);
 		return;
 	}
-	fprintf(err, "hotload: option %.*s is not known (see hotload --help)\n",
-		len, what);
+	fputs(" (see hotload --help)\n", err);
 }
 
 /*
@@ -366,10 +376,14 @@ options_parse(struct options *o, int argc, char **argv, FILE *err)
 
 	reset_getopt();
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, shortopts, longopts,
-				&longindex)) != -1) {
+	for (;;) {
+		/* A bad letter inside -abc leaves optind where it was. */
+		int before = optind > 0 ? optind : 1;
 		bool ok = true;
 
+		c = getopt_long(argc, argv, shortopts, longopts, &longindex);
+		if (c == -1)
+			break;
 		switch (c) {
 		case 'm':
 			ok = parse_module(o, optarg, err);
@@ -419,7 +433,8 @@ options_parse(struct options *o, int argc, char **argv, FILE *err)
 			printf("hotload %s\n", HOTLOAD_VERSION);
 			return PARSE_EXIT;
 		default:
-			bad_option(argv, c, longopts, err);
+			bad_option(argv[optind > before ? optind - 1 : before],
+				   c, longopts, err);
 			return PARSE_ERROR;
 		}
 		if (!ok)

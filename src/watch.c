@@ -9,7 +9,9 @@
 #include "hotload.h"
 
 /* A burst of changes ends after a quiet moment, or after this long. */
-#define COLLATE_MAX_NS (500 * 1000000LL)
+#define COLLATE_MAX_NS (3000 * 1000000LL)
+/* The quiet moment once several files changed together. */
+#define BURST_QUIET_NS (50 * 1000000LL)
 
 /* Add file i to the set, once. */
 void
@@ -42,6 +44,29 @@ changes_clear(struct changes *c)
 	for (i = 0; i < c->n; i++)
 		c->mark[c->idx[i]] = 0;
 	c->n = 0;
+}
+
+/*
+ * Make the changes of a burst ready for its round: drop the files that are
+ * gone by now (made and removed within the burst, as an editor's temporary
+ * files are), and let the rest be reported when they go.
+ */
+void
+changes_settle(struct changes *c, struct filelist *fl)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < c->n; i++) {
+		struct entry *e = &fl->v[c->idx[i]];
+
+		if (e->st.exists) {
+			e->adopted = false;
+			c->idx[kept++] = c->idx[i];
+		} else {
+			c->mark[c->idx[i]] = 0;
+		}
+	}
+	c->n = kept;
 }
 
 void
@@ -130,6 +155,17 @@ watch_wait(struct watch *w, int64_t timeout_ns, struct changes *out)
 }
 
 /*
+ * How long the files must be quiet for a burst to be over: short while one
+ * file changed, so that a save shows at once, longer once several did, so
+ * that a checkout or a script writing many files gives one round.
+ */
+int64_t
+watch_quiet_ns(const struct watch *w, const struct changes *burst)
+{
+	return burst->n > 1 ? BURST_QUIET_NS : w->settle_ns;
+}
+
+/*
  * After a first change, gather the rest of its burst: wait until the files
  * are quiet, for at most COLLATE_MAX_NS. Returns the changes seen, or -1 if
  * a signal arrived.
@@ -143,7 +179,7 @@ watch_settle(struct watch *w, struct changes *out)
 	if (w->be->settle != NULL)
 		return w->be->settle(w, out, start + COLLATE_MAX_NS);
 	while (mono_ns() - start < COLLATE_MAX_NS) {
-		n = watch_wait(w, w->settle_ns, out);
+		n = watch_wait(w, watch_quiet_ns(w, out), out);
 		if (n < 0)
 			return -1;
 		if (n == 0)
@@ -182,7 +218,8 @@ watch_update(struct watch *w, size_t i, int64_t now, struct changes *out)
 		changes_add(out, i);
 		return 1;
 	case FS_GONE:
-		if (w->ngone++ == 0)
+		/* A file found in this burst and gone again is not news. */
+		if (!e->adopted && w->ngone++ == 0)
 			w->first_gone = i;
 		return 0;
 	case FS_SAME:
@@ -199,11 +236,11 @@ int
 watch_adopt(struct watch *w, size_t first, struct changes *out)
 {
 	struct filelist *fl = w->files;
-	int64_t now = now_ns();
 	size_t i;
 
 	for (i = first; i < fl->n; i++) {
-		fstate_read(&fl->v[i].st, fl->v[i].path, now);
+		fl->v[i].adopted = true;
+		fstate_read(&fl->v[i].st, fl->v[i].path, now_ns());
 		changes_add(out, i);
 		if (w->verbose)
 			hl_msg("new file: %s", fl->v[i].name);
@@ -219,16 +256,18 @@ int
 watch_sweep(struct watch *w, struct changes *out)
 {
 	struct filelist *fl = w->files;
-	int64_t start = mono_ns(), now = now_ns();
+	int64_t start = mono_ns();
 	size_t i, first = fl->n;
 	int count = 0;
 
+	/* The time is read for each file: a long sweep must not make a file
+	 * changed during it look older than it is. */
 	for (i = 0; i < fl->n; i++)
-		count += watch_update(w, i, now, out);
+		count += watch_update(w, i, now_ns(), out);
 	for (i = 0; i < fl->ndirs; i++)
 		if (fl->dirs[i].root &&
-		    fstate_update(&fl->dirs[i].st, fl->dirs[i].path, now) ==
-			FS_CHANGED)
+		    fstate_update(&fl->dirs[i].st, fl->dirs[i].path,
+				  now_ns()) == FS_CHANGED)
 			filelist_rescan(fl, i);
 	count += watch_adopt(w, first, out);
 	watch_report_gone(w);

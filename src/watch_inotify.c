@@ -23,9 +23,9 @@
 	 IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF |         \
 	 IN_ONLYDIR)
 
-/* A burst ends when no event comes for this long... */
-#define QUIET_NS (300 * 1000LL)
-/* ...or this long, while a file written to has not been closed yet. */
+/* A save is over when no event comes for this long after it... */
+#define QUIET_NS (500 * 1000LL)
+/* ...or for this long, while a file written to has not been closed yet. */
 #define WRITER_QUIET_NS (30 * 1000000LL)
 /* The safety sweep takes at most 1/SAFETY_SHARE of the time. */
 #define SAFETY_MIN_NS (2 * 1000000000LL)
@@ -355,7 +355,6 @@ retry_unwatched(struct watch *w, struct changes *out)
 	struct ino *s = w->priv;
 	struct filelist *fl = w->files;
 	size_t d, first = fl->n, ndirs = fl->ndirs;
-	int64_t now = now_ns();
 	int count = 0;
 
 	s->unwatched = false;
@@ -374,7 +373,7 @@ retry_unwatched(struct watch *w, struct changes *out)
 			filelist_rescan(fl, d);
 	}
 	for (d = 0; d < s->touched.n; d++)
-		count += watch_update(w, s->touched.idx[d], now, out);
+		count += watch_update(w, s->touched.idx[d], now_ns(), out);
 	changes_clear(&s->touched);
 	count += watch_adopt(w, first, out);
 	watch_report_gone(w);
@@ -395,7 +394,6 @@ read_events(struct watch *w, struct changes *out)
 	const struct inotify_event *ev;
 	size_t first = fl->n, i;
 	bool overflow = false;
-	int64_t now;
 	ssize_t len;
 	char *p;
 	int count = 0;
@@ -418,9 +416,8 @@ read_events(struct watch *w, struct changes *out)
 		overflow = true;
 	}
 	count += watch_adopt(w, first, out);
-	now = now_ns();
 	for (i = 0; i < s->touched.n; i++)
-		count += watch_update(w, s->touched.idx[i], now, out);
+		count += watch_update(w, s->touched.idx[i], now_ns(), out);
 	changes_clear(&s->touched);
 	watch_report_gone(w);
 	if (overflow)
@@ -465,8 +462,9 @@ ino_wait(struct watch *w, int64_t timeout_ns, struct changes *out)
 }
 
 /*
- * Gather the rest of a burst: events until none comes for QUIET_NS, or for
- * WRITER_QUIET_NS while a file written to is still open, or until limit.
+ * Gather the rest of a burst: events until none comes for QUIET_NS, for
+ * WRITER_QUIET_NS while a file written to is still open, or for longer once
+ * several files changed (watch_quiet_ns); or until limit.
  */
 static int
 ino_settle(struct watch *w, struct changes *out, int64_t limit)
@@ -476,7 +474,9 @@ ino_settle(struct watch *w, struct changes *out, int64_t limit)
 	int r, total = 0;
 
 	while (w->be == &watch_inotify_backend && (now = mono_ns()) < limit) {
-		quiet = s->nwriting ? WRITER_QUIET_NS : QUIET_NS;
+		quiet = watch_quiet_ns(w, out);
+		if (s->nwriting && quiet < WRITER_QUIET_NS)
+			quiet = WRITER_QUIET_NS;
 		r = sig_poll(s->fd, limit - now < quiet ? limit - now : quiet);
 		if (r < 0)
 			return -1;
@@ -552,6 +552,7 @@ ino_open(struct watch *w)
 		goto fail;
 	s->next_safety = mono_ns() + SAFETY_MIN_NS;
 	s->next_retry = mono_ns() + RETRY_NS;
+	w->settle_ns = QUIET_NS;
 	if (w->verbose)
 		hl_msg("watching %zu files in %zu directories with %zu inotify "
 		       "watches",

@@ -10,7 +10,6 @@ import fcntl
 import os
 import pty
 import re
-import select
 import shutil
 import signal
 import subprocess
@@ -156,6 +155,29 @@ class Hotload:
         wait_until(lambda: self.stderr().count(text) >= count, timeout,
                    "%r x%d on stderr; stderr so far:\n%s" % (
                        text, count, self.stderr()))
+
+    def files_lines(self):
+        """How many "N files" lines the command has printed so far."""
+        return len(re.findall(r"^\d+ files$", self.stdout(), re.M))
+
+    def wait_burst(self, files, after):
+        """Wait until the rounds after round `after` have been given `files`
+        files in all (a command printing "$# files" shows it); return how
+        many rounds that took. A burst gives one round, or two when the
+        machine is so busy that the writer stalls right after its first
+        file, longer than hotload waits for a second one."""
+        def total():
+            counts = re.findall(r"^(\d+) files$", self.stdout(), re.M)
+            return sum(map(int, counts[after:]))
+        wait_until(lambda: total() >= files, what="%d files in rounds after "
+                   "round %d; stdout so far:\n%s" % (files, after,
+                                                      self.stdout()))
+        rounds = len(re.findall(r"^\d+ files$", self.stdout(), re.M)) - after
+        if total() != files:
+            raise AssertionError("the burst's rounds were given %d files, "
+                                 "not %d:\n%s" % (total(), files,
+                                                   self.stdout()))
+        return rounds
 
     def type(self, data):
         os.write(self.master, data)

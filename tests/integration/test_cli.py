@@ -74,8 +74,8 @@ class NothingToWatch(TestCase):
         self.write("here.txt", "")
         h = self.start("-r", "echo \"got $*\"", "here.txt", "later.txt")
         h.wait_out("got \n")
-        self.assertIn("later.txt: No such file or directory (watching for "
-                      "it to appear)", h.stderr())
+        h.wait_err("later.txt: No such file or directory (watching for "
+                   "it to appear)")
         self.write("later.txt", "hi\n")
         h.wait_out("got later.txt\n")
 
@@ -196,7 +196,7 @@ class Control(TestCase):
                    "first change\n")
         write(self.path("g.txt"), "x")
         h.wait_out("ran for g.txt\n")
-        self.assertEqual(h.rounds(), [(1, "ok")])
+        self.assertEqual(h.wait_rounds(1), [(1, "ok")])
         self.assertEqual(h.stdout(), "ran for g.txt\n")
 
     def test_postpone_and_once_wait_then_exit(self):
