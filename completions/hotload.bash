@@ -42,7 +42,8 @@ _hotload_files()
 _hotload()
 {
 	local cur prev words cword split=false i
-	local opts="-m --module --pre-hook --post-hook --entrypoint -r --run
+	local opts="-m --module --pre-hook --post-hook --entrypoint -R --recursive
+		-r --run
 		-c --clear-terminal --no-clear -e --ext -0 --null -p --postpone
 		-1 --once --watcher -i --interval -q --quiet -v --verbose
 		-h --help -V --version"

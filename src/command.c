@@ -72,7 +72,7 @@ describe(int status, char *buf, size_t len)
 static bool
 interrupted(void)
 {
-	return sig_caught() != 0 || pyhost_interrupted();
+	return sig_caught() != 0 || pyrun_interrupted();
 }
 
 /* Stop a child hotload no longer waits for: TERM, then KILL after 2 s. */
@@ -123,7 +123,7 @@ command_run(const char *cmd, const struct filelist *fl,
 	posix_spawnattr_setflags(&attr,
 				 POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 	fflush(stdout);
-	pyhost_flush();
+	pyrun_flush();
 	error = posix_spawn(&pid, "/bin/sh", NULL, &attr, argv, env);
 	posix_spawnattr_destroy(&attr);
 	free(var);
@@ -134,7 +134,7 @@ command_run(const char *cmd, const struct filelist *fl,
 		return STEP_FAILED;
 	}
 	st = STEP_OK;
-	pyhost_begin_wait();
+	pyrun_begin_wait();
 	for (;;) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
 
@@ -153,7 +153,7 @@ command_run(const char *cmd, const struct filelist *fl,
 		/* SIGCHLD wakes the wait; the timeout covers a lost one. */
 		sig_poll(-1, 100000000);
 	}
-	pyhost_end_wait();
+	pyrun_end_wait();
 	if (st != STEP_OK)
 		return st;
 	describe(status, detail, len);

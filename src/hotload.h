@@ -38,16 +38,22 @@ void strmap_put(struct strmap *, const char *, size_t);
 void strmap_free(struct strmap *);
 
 /* options.c */
-enum step_kind { STEP_MODULE, STEP_RUN };
+enum step_kind {
+	STEP_MODULE, /* import or reload a module (--module) */
+	STEP_RUN,    /* run a shell command (--run) */
+	STEP_CLEAR,  /* clear the terminal (the Python API's ClearTerminal) */
+	STEP_CALL,   /* call a Python step's run() (the Python API) */
+};
 
 struct step {
 	enum step_kind kind;
 	const char *arg;       /* module name as given, or shell command */
+	char *label;           /* how the status line names the step */
 	char *module;          /* dotted module name (STEP_MODULE) */
 	char *syspath;         /* directory to put on sys.path, or NULL */
 	const char *pre_hook;  /* function called before a reload */
 	const char *post_hook; /* function called after import or reload */
-	void *handle;          /* the imported module, once it is */
+	void *obj;             /* the Python object that runs the step */
 };
 
 struct options {
@@ -63,6 +69,7 @@ struct options {
 	bool once;
 	bool quiet;
 	bool verbose;
+	bool recursive; /* reload changed modules before their dependents */
 	double interval_ms;
 	const char *watcher; /* auto, inotify or poll */
 };
@@ -97,7 +104,7 @@ struct entry {
 	char *path;       /* absolute, with "." and "//" removed */
 	const char *name; /* as shown to the user: a suffix of path, or path */
 	size_t dir;       /* its directory, in filelist.dirs */
-	bool adopted;     /* found in a root since the last round */
+	bool appeared;    /* new, or back, since the last round */
 	struct fstate st;
 };
 
@@ -145,7 +152,7 @@ struct changes {
 void changes_add(struct changes *, size_t);
 void changes_clear(struct changes *);
 void changes_free(struct changes *);
-void changes_settle(struct changes *, struct filelist *);
+size_t changes_settle(struct changes *, struct filelist *);
 
 /* watch.c: waiting for files to change, with a backend per mechanism. */
 struct watch;
@@ -191,7 +198,8 @@ extern const struct watch_backend watch_inotify_backend;
 #endif
 
 /* sig.c: signals that end hotload, and the pipe that wakes it. */
-void sig_init(bool);
+int sig_init(bool, bool);
+void sig_restore(void);
 void sig_set_interrupt(void (*)(void));
 int sig_wake_fd(void);
 void sig_drain(void);
@@ -206,16 +214,25 @@ enum step_status { STEP_OK, STEP_FAILED, STEP_INTERRUPTED };
 enum step_status command_run(const char *, const struct filelist *,
 			     const struct changes *, char *, size_t);
 
-/* pyhost.c: the embedded interpreter. */
+/* pyhost.c: the interpreter the hotload program embeds. */
 int pyhost_init(struct options *, const struct filelist *);
 void pyhost_finalize(bool);
-enum step_status pyhost_module_step(struct step *, char *, size_t);
-void pyhost_round_begin(void);
-void pyhost_begin_wait(void);
-void pyhost_end_wait(void);
-bool pyhost_interrupted(void);
-void pyhost_flush(void);
-bool pyhost_active(void);
+
+/* pyrun.c: Python code in rounds, in the program and in the extension. */
+void pyrun_attach(void *, const struct filelist *);
+void pyrun_detach(void);
+bool pyrun_active(void);
+void pyrun_round_begin(unsigned long, const struct filelist *,
+		       const struct changes *, bool);
+enum step_status pyrun_module_step(struct step *, char *, size_t);
+enum step_status pyrun_call_step(struct step *, char *, size_t);
+void pyrun_begin_wait(void);
+void pyrun_end_wait(void);
+bool pyrun_interrupted(void);
+void pyrun_flush(void);
+
+/* pymodule.c: the hotload module. */
+void pymodule_set_files(const struct filelist *);
 
 /* round.c: one round of steps. */
 struct round {
@@ -224,6 +241,13 @@ struct round {
 	unsigned long count;
 };
 
-enum step_status round_run(struct round *, const struct changes *);
+enum step_status round_run(struct round *, const struct changes *, bool);
+void round_clear_terminal(void);
+
+/* loop.c: rounds as files change. */
+#define LOOP_STOPPED (-1) /* a signal asked hotload to stop */
+
+int loop_run(struct watch *, struct round *, bool, bool);
+bool loop_stopping(int);
 
 #endif

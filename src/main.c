@@ -6,7 +6,10 @@
 
 #include "hotload.h"
 
-/* End hotload: by the signal that asked for it, or with status. */
+/*
+ * End hotload: by the signal that asked for it, or with status (which is
+ * LOOP_STOPPED when the loop ended for a signal).
+ */
 static _Noreturn void
 finish(int status)
 {
@@ -16,7 +19,7 @@ finish(int status)
 	fflush(stdout);
 	if (signo != 0)
 		sig_exit(signo);
-	exit(status);
+	exit(status < 0 ? EXIT_FAIL : status);
 }
 
 /* Fill fl from the arguments, or from stdin when there are none. */
@@ -47,91 +50,6 @@ read_files(const struct options *o, struct filelist *fl)
 	}
 }
 
-/* Name the files a round is about to run for. */
-static void
-report_changes(const struct filelist *fl, const struct changes *chg)
-{
-	size_t i;
-
-	for (i = 0; i < chg->n && i < 10; i++)
-		hl_msg("changed: %s", fl->v[chg->idx[i]].name);
-	if (chg->n > 10)
-		hl_msg("changed: %zu more", chg->n - 10);
-}
-
-/* Did a wait end because hotload was asked to stop? */
-static bool
-stopping(int waited)
-{
-	return waited < 0 && (sig_caught() != 0 || pyhost_interrupted());
-}
-
-/*
- * Wait for changes as watch_wait does (settle: as watch_settle does), on
- * through signals that do not stop hotload, such as SIGCHLD.
- */
-static int
-wait_changes(struct watch *w, int64_t timeout_ns, bool settle,
-	     struct changes *chg)
-{
-	int n;
-
-	while ((n = settle ? watch_settle(w, chg)
-			   : watch_wait(w, timeout_ns, chg)) < 0)
-		if (stopping(n))
-			finish(EXIT_FAIL);
-	return n;
-}
-
-/*
- * Wait for changes and run a round for each burst of them. Changes made
- * while a round runs start one more round (they may be the user's saves);
- * when that round sees changes made while it ran, and none came between,
- * hotload takes them as the round's own writes and waits for a new change.
- */
-static int
-watch_loop(struct watch *w, struct round *r, bool once, bool ran)
-{
-	struct changes chg = {0};
-	enum step_status st;
-	int chain = 0;
-	bool fresh;
-
-	for (;;) {
-		fresh = false;
-		pyhost_begin_wait();
-		if (ran)
-			wait_changes(w, 0, false, &chg);
-		while (chg.n == 0)
-			fresh = wait_changes(w, -1, false, &chg) > 0;
-		fresh |= wait_changes(w, 0, true, &chg) > 0;
-		changes_settle(&chg, w->files);
-		if (chg.n == 0)
-			continue;
-		pyhost_end_wait();
-		chain = fresh ? 0 : chain + 1;
-		if (chain > 1) {
-			hl_msg("%s changed while the last two rounds ran; taking "
-			       "it as the round's own write (save again to "
-			       "run)",
-			       w->files->v[chg.idx[0]].name);
-			changes_clear(&chg);
-			chain = 0;
-			ran = false;
-			continue;
-		}
-		if (r->opt->verbose)
-			report_changes(w->files, &chg);
-		st = round_run(r, &chg);
-		changes_clear(&chg);
-		ran = true;
-		if (st == STEP_INTERRUPTED)
-			finish(EXIT_FAIL);
-		if (once)
-			return st == STEP_OK ? EXIT_OK : EXIT_FAIL;
-	}
-}
-
 int
 main(int argc, char **argv)
 {
@@ -141,6 +59,7 @@ main(int argc, char **argv)
 	struct round round;
 	struct watch *w = NULL;
 	enum step_status st;
+	const char *env;
 	bool python, watching;
 
 	switch (options_parse(&opt, argc, argv, stderr)) {
@@ -152,8 +71,15 @@ main(int argc, char **argv)
 		break;
 	}
 	setenv("HOTLOAD_RUNNING", "1", 1);
+	env = getenv("HOTLOAD_RECURSIVE");
+	if (env != NULL &&
+	    (strcmp(env, "HOTLOAD_RECURSIVE") == 0 || strcmp(env, "1") == 0))
+		opt.recursive = true;
 	python = options_has_module(&opt);
-	sig_init(python);
+	if (sig_init(python, true) != 0) {
+		hl_msg("cannot create a pipe: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
 	filelist_init(&files, opt.exts, opt.nexts);
 	read_files(&opt, &files);
 	/* One round and out needs no watcher; else watch, then look. */
@@ -174,7 +100,7 @@ main(int argc, char **argv)
 	round.files = &files;
 	round.count = 0;
 	if (!opt.postpone) {
-		st = round_run(&round, &none);
+		st = round_run(&round, &none, false);
 		if (st == STEP_INTERRUPTED)
 			finish(EXIT_FAIL);
 		if (opt.once)
@@ -184,5 +110,5 @@ main(int argc, char **argv)
 		       "change",
 		       files.n, files.n == 1 ? "" : "s");
 	}
-	finish(watch_loop(w, &round, opt.once, !opt.postpone));
+	finish(loop_run(w, &round, opt.once, !opt.postpone));
 }

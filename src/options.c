@@ -37,6 +37,9 @@ static const struct optdef optdefs[] = {
 	 "call FUNC() of the --module before it, after each\n"
 	 "import or reload"},
 	{OPT_POST_HOOK, "entrypoint", "FUNC", "the same as --post-hook"},
+	{'R', "recursive", NULL,
+	 "before a --module is reloaded, reload the imported\n"
+	 "modules whose files changed, dependencies first"},
 	{'r', "run", "CMD",
 	 "run CMD with /bin/sh -c; the files changed in the\n"
 	 "round are its \"$@\" and $HOTLOAD_CHANGED"},
@@ -122,11 +125,19 @@ options_usage(FILE *fp)
 static void
 add_step(struct options *o, enum step_kind kind, const char *arg)
 {
+	struct step *s;
+
 	o->steps = xreallocarray(o->steps, o->nsteps + 1, sizeof *o->steps);
-	memset(&o->steps[o->nsteps], 0, sizeof o->steps[0]);
-	o->steps[o->nsteps].kind = kind;
-	o->steps[o->nsteps].arg = arg;
-	o->nsteps++;
+	s = &o->steps[o->nsteps++];
+	memset(s, 0, sizeof *s);
+	s->kind = kind;
+	s->arg = arg;
+	/* A command is named in the status line by its text, shortened. */
+	s->label = xmalloc(48);
+	if (strlen(arg) > 40)
+		snprintf(s->label, 48, "'%.37s...'", arg);
+	else
+		snprintf(s->label, 48, "'%s'", arg);
 }
 
 /* Is s a dotted Python name such as "main" or "App.run"? */
@@ -391,6 +402,9 @@ options_parse(struct options *o, int argc, char **argv, FILE *err)
 		case 'r':
 			add_step(o, STEP_RUN, optarg);
 			break;
+		case 'R':
+			o->recursive = true;
+			break;
 		case OPT_PRE_HOOK:
 		case OPT_POST_HOOK:
 			ok = parse_hook(o, c, longopts[longindex].name, optarg,
@@ -468,6 +482,7 @@ options_free(struct options *o)
 	size_t i;
 
 	for (i = 0; i < o->nsteps; i++) {
+		free(o->steps[i].label);
 		free(o->steps[i].module);
 		free(o->steps[i].syspath);
 	}

@@ -1,6 +1,9 @@
 /*
- * pymodule.c: the "hotload" module that code running inside hotload can
- * import. Its Python half, boot.py, is compiled into the binary.
+ * pymodule.c: the "hotload" module. Code running inside the hotload
+ * program imports it to learn about the session; a plain python imports it,
+ * built as an extension module, for the Python API, whose hotload() runs
+ * the same watcher and rounds as the program. Its Python half, boot.py, is
+ * compiled in.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -10,7 +13,7 @@
 
 static const struct filelist *watched;
 
-/* Tell the module which files are watched. */
+/* Tell the module which files are watched (NULL: none, any more). */
 void
 pymodule_set_files(const struct filelist *fl)
 {
@@ -22,7 +25,7 @@ static PyObject *
 is_watched(PyObject *self, PyObject *arg)
 {
 	PyObject *bytes;
-	bool found = false;
+	bool found;
 
 	(void)self;
 	if (arg == Py_None || watched == NULL)
@@ -35,15 +38,210 @@ is_watched(PyObject *self, PyObject *arg)
 	return PyBool_FromLong(found);
 }
 
+/* Add the paths of watch, an iterable of paths or of iterables of them. */
+static int
+add_watch_paths(struct filelist *fl, PyObject *watch, int depth)
+{
+	PyObject *it, *item, *bytes;
+	int error;
+
+	if (PyUnicode_Check(watch) || PyBytes_Check(watch) ||
+	    PyObject_HasAttrString(watch, "__fspath__")) {
+		if (!PyUnicode_FSConverter(watch, &bytes))
+			return -1;
+		error = filelist_add(fl, PyBytes_AS_STRING(bytes), true);
+		if (error != 0)
+			hl_msg("%s: %s (watching for it to appear)",
+			       PyBytes_AS_STRING(bytes), strerror(error));
+		Py_DECREF(bytes);
+		return 0;
+	}
+	if (depth > 1) {
+		PyErr_Format(PyExc_TypeError,
+			     "hotload(): watch holds lists of paths, not %R",
+			     watch);
+		return -1;
+	}
+	it = PyObject_GetIter(watch);
+	if (it == NULL)
+		return -1;
+	while ((item = PyIter_Next(it)) != NULL) {
+		error = add_watch_paths(fl, item, depth + 1);
+		Py_DECREF(item);
+		if (error != 0)
+			break;
+	}
+	Py_DECREF(it);
+	return PyErr_Occurred() ? -1 : 0;
+}
+
+/* Is obj an instance of the class named name in this module? */
+static bool
+is_a(PyObject *mod, PyObject *obj, const char *name)
+{
+	PyObject *cls = PyObject_GetAttrString(mod, name);
+	int r = cls ? PyObject_IsInstance(obj, cls) : -1;
+
+	Py_XDECREF(cls);
+	PyErr_Clear();
+	return r == 1;
+}
+
+/* Turn the steps of hotload() into the rounds' steps. */
+static int
+make_steps(PyObject *mod, PyObject *steps, struct options *o)
+{
+	PyObject *seq = PySequence_Fast(steps, "hotload(): steps is a list"),
+		 *cmd, *repr;
+	Py_ssize_t i, n;
+
+	if (seq == NULL)
+		return -1;
+	n = PySequence_Fast_GET_SIZE(seq);
+	o->steps = xcalloc((size_t)n, sizeof *o->steps);
+	for (i = 0; i < n; i++) {
+		PyObject *obj = PySequence_Fast_GET_ITEM(seq, i);
+		struct step *s = &o->steps[o->nsteps++];
+
+		Py_INCREF(obj);
+		s->obj = obj;
+		repr = PyObject_Repr(obj);
+		s->label = xstrdup(repr && PyUnicode_Check(repr)
+					   ? PyUnicode_AsUTF8(repr)
+					   : "step");
+		Py_XDECREF(repr);
+		PyErr_Clear();
+		if (is_a(mod, obj, "ClearTerminal")) {
+			s->kind = STEP_CLEAR;
+		} else if (is_a(mod, obj, "ReloadedPythonModule")) {
+			s->kind = STEP_MODULE;
+		} else if (is_a(mod, obj, "Command") &&
+			   (cmd = PyObject_GetAttrString(obj, "command")) &&
+			   PyUnicode_Check(cmd)) {
+			s->kind = STEP_RUN;
+			s->module = xstrdup(PyUnicode_AsUTF8(cmd));
+			s->arg = s->module;
+			Py_DECREF(cmd);
+		} else if (PyObject_HasAttrString(obj, "run") ||
+			   PyCallable_Check(obj)) {
+			PyErr_Clear();
+			s->kind = STEP_CALL;
+		} else {
+			PyErr_Format(PyExc_TypeError,
+				     "hotload(): %R is not a step: give steps "
+				     "with a run() method, or functions",
+				     obj);
+			Py_DECREF(seq);
+			return -1;
+		}
+	}
+	Py_DECREF(seq);
+	return 0;
+}
+
+static void
+free_steps(struct options *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nsteps; i++) {
+		Py_XDECREF((PyObject *)o->steps[i].obj);
+		free(o->steps[i].label);
+		free(o->steps[i].module);
+	}
+	free(o->steps);
+}
+
+/*
+ * hotload(watch, steps, waittime_ms=1/144): run the steps now and each time
+ * one of the watched files changes, until Ctrl-C. As in the tool hotload
+ * grew from, waittime_ms is the polling interval in seconds; it matters
+ * only where hotload polls.
+ */
+static PyObject *
+api_hotload(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+	static char *names[] = {"watch", "steps", "waittime_ms", NULL};
+	PyObject *watch, *steps, *result = NULL;
+	struct options o;
+	struct filelist fl;
+	struct changes none = {0};
+	struct round r;
+	struct watch *w = NULL;
+	double wait = 1.0 / 144;
+	int status;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|d:hotload", names,
+					 &watch, &steps, &wait))
+		return NULL;
+	if (watched != NULL) {
+		PyErr_SetString(PyExc_RuntimeError,
+				"hotload() is already running");
+		return NULL;
+	}
+	memset(&o, 0, sizeof o);
+	o.interval_ms = wait > 0 ? wait * 1000 : 1000.0 / 144;
+	o.watcher = "auto";
+	filelist_init(&fl, NULL, 0);
+	if (add_watch_paths(&fl, watch, 0) != 0 ||
+	    make_steps(self, steps, &o) != 0)
+		goto out;
+	if (sig_init(true, false) != 0) {
+		PyErr_SetFromErrno(PyExc_OSError);
+		goto out;
+	}
+	w = watch_open(&fl, &o);
+	if (w == NULL) {
+		PyErr_SetString(PyExc_RuntimeError, "hotload(): cannot watch");
+		goto restore;
+	}
+	if (filelist_stat_all(&fl) == 0) {
+		PyErr_SetString(PyExc_ValueError,
+				"hotload(): nothing to watch: none of the "
+				"files in watch exist");
+		goto restore;
+	}
+	result = PyObject_CallMethod(
+	    self, "_session", "i", sig_wake_fd());
+	if (result == NULL)
+		goto restore;
+	Py_CLEAR(result);
+	pyrun_attach(self, &fl);
+	r.opt = &o;
+	r.files = &fl;
+	r.count = 0;
+	status = round_run(&r, &none, false) == STEP_INTERRUPTED
+			 ? LOOP_STOPPED
+			 : loop_run(w, &r, false, true);
+	(void)status;
+	hl_msg("stopped");
+	pyrun_detach();
+	result = PyObject_CallMethod(self, "_session", "i", -1);
+restore:
+	watch_close(w);
+	sig_restore();
+out:
+	free_steps(&o);
+	filelist_free(&fl);
+	return result;
+}
+
 static PyMethodDef methods[] = {
     {"_is_watched", is_watched, METH_O, "Is the path a watched file?"},
+    {"hotload", (PyCFunction)(void (*)(void))api_hotload,
+     METH_VARARGS | METH_KEYWORDS,
+     "hotload(watch, steps, waittime_ms=1/144)\n\n"
+     "Run the steps now and each time a file in watch changes, until\n"
+     "Ctrl-C. watch is a list of lists of paths (as listfiles() gives);\n"
+     "steps are ClearTerminal(), ReloadedPythonModule, Command,\n"
+     "PythonHandle, ReloadModules or objects with a run() method."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef moduledef = {
     PyModuleDef_HEAD_INIT,
     "hotload",
-    "The running hotload: what it watches and reloads.",
+    "Reload Python modules and run commands whenever files change.",
     -1,
     methods,
     NULL,
@@ -60,11 +258,6 @@ PyInit_hotload(void)
 	m = PyModule_Create(&moduledef);
 	if (m == NULL)
 		return NULL;
-	Py_INCREF(Py_True);
-	if (PyModule_AddObject(m, "running", Py_True) != 0) {
-		Py_DECREF(Py_True);
-		goto fail;
-	}
 	dict = PyModule_GetDict(m);
 	if (PyDict_GetItemString(dict, "__builtins__") == NULL &&
 	    PyDict_SetItemString(dict, "__builtins__", PyEval_GetBuiltins()) != 0)

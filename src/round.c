@@ -8,8 +8,8 @@
 static const char clear_seq[] = "\033[H\033[2J\033[3J";
 
 /* Clear the terminal the user looks at, if there is one. */
-static void
-clear_terminal(void)
+void
+round_clear_terminal(void)
 {
 	int fd = isatty(STDOUT_FILENO)	 ? STDOUT_FILENO
 		 : isatty(STDERR_FILENO) ? STDERR_FILENO
@@ -48,41 +48,48 @@ format_ms(char *buf, size_t len, int64_t ns)
 
 /*
  * Run the steps, each whatever became of the ones before, then print a
- * status line. Returns STEP_OK if all went well, STEP_FAILED if one failed,
- * or STEP_INTERRUPTED at once if a signal asked hotload to end.
+ * status line; new_files says that files appeared since the last round.
+ * Returns STEP_OK if all went well, STEP_FAILED if one failed, or
+ * STEP_INTERRUPTED at once if a signal asked hotload to end.
  */
 enum step_status
-round_run(struct round *r, const struct changes *chg)
+round_run(struct round *r, const struct changes *chg, bool new_files)
 {
-	char line[1024] = "", detail[256], label[64], took[32];
+	char line[1024] = "", detail[256], took[32];
 	enum step_status st, all = STEP_OK;
 	int64_t start = mono_ns();
 	size_t i;
 
 	r->count++;
 	if (r->opt->clear)
-		clear_terminal();
-	pyhost_round_begin();
+		round_clear_terminal();
+	pyrun_round_begin(r->count, r->files, chg, new_files);
 	for (i = 0; i < r->opt->nsteps; i++) {
 		struct step *s = &r->opt->steps[i];
 
-		if (s->kind == STEP_MODULE) {
-			st = pyhost_module_step(s, detail, sizeof detail);
-			snprintf(label, sizeof label, "%s", s->module);
-		} else {
+		detail[0] = '\0';
+		switch (s->kind) {
+		case STEP_MODULE:
+			st = pyrun_module_step(s, detail, sizeof detail);
+			break;
+		case STEP_RUN:
 			st = command_run(s->arg, r->files, chg, detail,
 					 sizeof detail);
-			if (strlen(s->arg) > 40)
-				snprintf(label, sizeof label, "'%.37s...'",
-					 s->arg);
-			else
-				snprintf(label, sizeof label, "'%s'", s->arg);
+			break;
+		case STEP_CLEAR:
+			round_clear_terminal();
+			continue;
+		case STEP_CALL:
+		default:
+			st = pyrun_call_step(s, detail, sizeof detail);
+			break;
 		}
 		if (st == STEP_INTERRUPTED)
 			return st;
 		if (st > all)
 			all = st;
-		status_add(line, sizeof line, "%s%s", i ? ", " : "", label);
+		status_add(line, sizeof line, "%s%s", line[0] ? ", " : "",
+			   s->label);
 		status_add(line, sizeof line, " %s%s",
 			   st == STEP_OK ? "ok" : detail, "");
 	}

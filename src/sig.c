@@ -44,38 +44,67 @@ set_flags(int fd, int flags)
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+/* The signals sig_init catches, and what was done with them before. */
+static const int caught_signals[] = {SIGTERM, SIGHUP, SIGINT, SIGCHLD};
+static struct sigaction before[4];
+static bool changed[4];
+
 static void
 catch(int signo, int flags)
 {
 	struct sigaction sa;
+	size_t i;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sa.sa_flags = flags;
 	sigemptyset(&sa.sa_mask);
-	sigaction(signo, &sa, NULL);
+	for (i = 0; i < 4; i++)
+		if (caught_signals[i] == signo)
+			changed[i] = sigaction(signo, &sa, &before[i]) == 0;
 }
 
 /*
- * Create the wake pipe and catch the signals hotload ends on. SIGINT is left
- * to Python when python is set; the caller then points Python's wakeup fd at
- * the pipe. Interrupted system calls are not restarted, so a blocked wait
+ * Create the wake pipe and catch SIGCHLD; returns -1 if it cannot. A program of its own (own) also
+ * ends on SIGTERM and SIGHUP, and on SIGINT unless Python takes that one
+ * (python); the caller then points Python's wakeup fd at the pipe.
+ * Interrupted system calls are not restarted, so that a blocked wait
  * returns at once; SIGCHLD alone restarts them.
  */
-void
-sig_init(bool python)
+int
+sig_init(bool python, bool own)
 {
-	if (pipe(wake) != 0) {
-		hl_msg("cannot create a pipe: %s", strerror(errno));
-		exit(EXIT_FAIL);
-	}
+	if (pipe(wake) != 0)
+		return -1;
 	set_flags(wake[0], O_NONBLOCK);
 	set_flags(wake[1], O_NONBLOCK);
-	catch(SIGTERM, 0);
-	catch(SIGHUP, 0);
-	if (!python)
-		catch(SIGINT, 0);
+	caught = 0;
+	if (own) {
+		catch(SIGTERM, 0);
+		catch(SIGHUP, 0);
+		if (!python)
+			catch(SIGINT, 0);
+	}
 	catch(SIGCHLD, SA_RESTART | SA_NOCLDSTOP);
+	return 0;
+}
+
+/* Put back the signal handlers sig_init replaced, and close the pipe. */
+void
+sig_restore(void)
+{
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		if (changed[i]) {
+			sigaction(caught_signals[i], &before[i], NULL);
+			changed[i] = false;
+		}
+	close(wake[0]);
+	close(wake[1]);
+	wake[0] = wake[1] = -1;
+	caught = 0;
+	interrupt_python = NULL;
 }
 
 /* Have SIGTERM and SIGHUP also interrupt running Python code with fn. */

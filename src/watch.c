@@ -49,24 +49,27 @@ changes_clear(struct changes *c)
 /*
  * Make the changes of a burst ready for its round: drop the files that are
  * gone by now (made and removed within the burst, as an editor's temporary
- * files are), and let the rest be reported when they go.
+ * files are), and let the rest be reported when they go. Returns how many
+ * of the files kept are new, or back.
  */
-void
+size_t
 changes_settle(struct changes *c, struct filelist *fl)
 {
-	size_t i, kept = 0;
+	size_t i, kept = 0, appeared = 0;
 
 	for (i = 0; i < c->n; i++) {
 		struct entry *e = &fl->v[c->idx[i]];
 
 		if (e->st.exists) {
-			e->adopted = false;
+			appeared += e->appeared;
+			e->appeared = false;
 			c->idx[kept++] = c->idx[i];
 		} else {
 			c->mark[c->idx[i]] = 0;
 		}
 	}
 	c->n = kept;
+	return appeared;
 }
 
 void
@@ -212,14 +215,16 @@ int
 watch_update(struct watch *w, size_t i, int64_t now, struct changes *out)
 {
 	struct entry *e = &w->files->v[i];
+	bool existed = e->st.exists;
 
 	switch (fstate_update(&e->st, e->path, now)) {
 	case FS_CHANGED:
+		e->appeared |= !existed;
 		changes_add(out, i);
 		return 1;
 	case FS_GONE:
-		/* A file found in this burst and gone again is not news. */
-		if (!e->adopted && w->ngone++ == 0)
+		/* A file that came and went within a burst is not news. */
+		if (!e->appeared && w->ngone++ == 0)
 			w->first_gone = i;
 		return 0;
 	case FS_SAME:
@@ -239,7 +244,7 @@ watch_adopt(struct watch *w, size_t first, struct changes *out)
 	size_t i;
 
 	for (i = first; i < fl->n; i++) {
-		fl->v[i].adopted = true;
+		fl->v[i].appeared = true;
 		fstate_read(&fl->v[i].st, fl->v[i].path, now_ns());
 		changes_add(out, i);
 		if (w->verbose)

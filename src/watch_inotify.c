@@ -24,7 +24,7 @@
 	 IN_ONLYDIR)
 
 /* A save is over when no event comes for this long after it... */
-#define QUIET_NS (500 * 1000LL)
+#define QUIET_NS (200 * 1000LL)
 /* ...or for this long, while a file written to has not been closed yet. */
 #define WRITER_QUIET_NS (30 * 1000000LL)
 /* The safety sweep takes at most 1/SAFETY_SHARE of the time. */
@@ -425,24 +425,30 @@ read_events(struct watch *w, struct changes *out)
 	return count;
 }
 
+/* Did inotify give up, so that polling took over? */
+static bool
+fell_back(const struct watch *w)
+{
+	return w->be != &watch_inotify_backend;
+}
+
 static int
 ino_wait(struct watch *w, int64_t timeout_ns, struct changes *out)
 {
 	struct ino *s = w->priv;
 	int64_t now = mono_ns(), until;
 	int64_t deadline = timeout_ns < 0 ? -1 : now + timeout_ns;
-	int n, r;
+	int n = 0, r;
 
 	for (;;) {
-		if (now >= s->next_safety && (n = safety_sweep(w, out)) > 0)
+		if (now >= s->next_safety)
+			n = safety_sweep(w, out);
+		else if (s->unwatched && now >= s->next_retry)
+			n = retry_unwatched(w, out);
+		if (fell_back(w))
+			return n > 0 ? n : w->be->wait(w, timeout_ns, out);
+		if (n > 0)
 			return n;
-		if (w->be != &watch_inotify_backend)
-			return w->be->wait(w, timeout_ns, out);
-		if (s->unwatched && now >= s->next_retry &&
-		    (n = retry_unwatched(w, out)) > 0)
-			return n;
-		if (w->be != &watch_inotify_backend)
-			return w->be->wait(w, timeout_ns, out);
 		until = s->next_safety;
 		if (s->unwatched && s->next_retry < until)
 			until = s->next_retry;
@@ -451,10 +457,10 @@ ino_wait(struct watch *w, int64_t timeout_ns, struct changes *out)
 		r = sig_poll(s->fd, until > now ? until - now : 0);
 		if (r < 0)
 			return -1;
-		if (r > 0 && (n = read_events(w, out)) > 0)
+		if (r > 0)
+			n = read_events(w, out);
+		if (fell_back(w) || n > 0)
 			return n;
-		if (w->be != &watch_inotify_backend)
-			return w->be->wait(w, timeout_ns, out);
 		now = mono_ns();
 		if (deadline >= 0 && now >= deadline)
 			return 0;
@@ -473,7 +479,7 @@ ino_settle(struct watch *w, struct changes *out, int64_t limit)
 	int64_t now, quiet;
 	int r, total = 0;
 
-	while (w->be == &watch_inotify_backend && (now = mono_ns()) < limit) {
+	while (!fell_back(w) && (now = mono_ns()) < limit) {
 		quiet = watch_quiet_ns(w, out);
 		if (s->nwriting && quiet < WRITER_QUIET_NS)
 			quiet = WRITER_QUIET_NS;
@@ -484,7 +490,7 @@ ino_settle(struct watch *w, struct changes *out, int64_t limit)
 			break;
 		total += read_events(w, out);
 	}
-	if (w->be == &watch_inotify_backend) {
+	if (!fell_back(w)) {
 		memset(s->writing, 0, s->capwriting);
 		s->nwriting = 0;
 	}

@@ -1,12 +1,12 @@
 /*
  * watch_poll.c: the portable backend, a sweep over every file at intervals.
  * Small lists are swept at the requested rate (144 times a second by
- * default); a list so long that its sweeps would take more than a twentieth
- * of the time is swept less often, to keep idle CPU near 5% of one core.
+ * default); a list so long that its sweeps would take more than a 25th
+ * of the time is swept less often, to keep idle CPU under 5% of one core.
  */
 #include "hotload.h"
 
-#define POLL_CPU_SHARE 20 /* sweep for at most 1/20 of the time */
+#define POLL_CPU_SHARE 25 /* sweep for at most 1/25 of the time */
 
 static int
 poll_open(struct watch *w)
@@ -33,7 +33,7 @@ poll_sweep(struct watch *w, struct changes *out, int64_t now)
 	    (shown == 0 ||
 	     (w->verbose && (rate > 2 * shown || 2 * rate < shown)))) {
 		hl_msg("polling %zu files every %.0f ms (%.1f times a second), "
-		       "to keep idle CPU near 5%% of a core",
+		       "to keep idle CPU under 5%% of a core",
 		       w->files->n, (double)rate / 1e6, 1e9 / (double)rate);
 		w->shown_rate_ns = rate;
 	}

@@ -1,0 +1,391 @@
+/*
+ * pyrun.c: Python code in rounds. The hotload program (with its embedded
+ * interpreter) and the hotload extension module (inside the user's own
+ * python) both run their Python steps through here. While hotload waits,
+ * the interpreter's lock is released, so that threads the user's code
+ * started keep running.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "hotload.h"
+
+static bool active;
+static PyThreadState *waiting; /* set while the lock is released */
+static PyObject *module;       /* the hotload module */
+static pid_t main_pid;
+static int start_dir = -1;
+
+/* Start running rounds with the hotload module mod over the files fl. */
+void
+pyrun_attach(void *mod, const struct filelist *fl)
+{
+	pymodule_set_files(fl);
+	module = mod;
+	Py_INCREF(module);
+	active = true;
+	main_pid = getpid();
+	start_dir = open(".", O_RDONLY | O_CLOEXEC);
+}
+
+void
+pyrun_detach(void)
+{
+	if (!active)
+		return;
+	pyrun_end_wait();
+	Py_CLEAR(module);
+	pymodule_set_files(NULL);
+	if (start_dir != -1)
+		close(start_dir);
+	start_dir = -1;
+	active = false;
+}
+
+bool
+pyrun_active(void)
+{
+	return active;
+}
+
+/* Return the exception being raised as an object, clearing it. */
+static PyObject *
+take_exception(void)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+	return PyErr_GetRaisedException();
+#else
+	PyObject *type, *value, *tb;
+
+	PyErr_Fetch(&type, &value, &tb);
+	PyErr_NormalizeException(&type, &value, &tb);
+	if (value != NULL && tb != NULL)
+		PyException_SetTraceback(value, tb);
+	Py_XDECREF(type);
+	Py_XDECREF(tb);
+	return value;
+#endif
+}
+
+/* Raise exc again (taking the reference). */
+static void
+restore_exception(PyObject *exc)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+	PyErr_SetRaisedException(exc);
+#else
+	PyObject *type = (PyObject *)Py_TYPE(exc);
+
+	Py_INCREF(type);
+	PyErr_Restore(type, exc, PyException_GetTraceback(exc));
+#endif
+}
+
+/* Is the traceback entry tb in hotload's own code or the import system? */
+static bool
+machinery_frame(PyObject *tb)
+{
+	PyObject *frame = PyObject_GetAttrString(tb, "tb_frame");
+	PyObject *code = frame ? PyObject_GetAttrString(frame, "f_code") : NULL;
+	PyObject *file = code ? PyObject_GetAttrString(code, "co_filename")
+			      : NULL;
+	const char *name = file && PyUnicode_Check(file)
+				   ? PyUnicode_AsUTF8(file)
+				   : NULL;
+	bool ours = name != NULL && (strncmp(name, "<hotload", 8) == 0 ||
+				     strncmp(name, "<frozen importlib", 17) == 0 ||
+				     strstr(name, "importlib/__init__.py") != NULL);
+
+	Py_XDECREF(file);
+	Py_XDECREF(code);
+	Py_XDECREF(frame);
+	PyErr_Clear();
+	return ours;
+}
+
+/* Print the exception being raised without the frames that are not the
+ * user's: hotload's and the import system's before the user's code. */
+static void
+print_exception(void)
+{
+	PyObject *exc = take_exception(), *tb, *next;
+
+	if (exc == NULL)
+		return;
+	tb = PyException_GetTraceback(exc);
+	while (tb != NULL && tb != Py_None && machinery_frame(tb)) {
+		next = PyObject_GetAttrString(tb, "tb_next");
+		Py_DECREF(tb);
+		tb = next;
+	}
+	PyErr_Clear();
+	PyException_SetTraceback(exc, tb ? tb : Py_None);
+	Py_XDECREF(tb);
+	restore_exception(exc);
+	PyErr_PrintEx(0);
+}
+
+/* Print str(obj) and a newline to sys.stderr. */
+static void
+print_to_stderr(PyObject *obj)
+{
+	PyObject *err = PySys_GetObject("stderr");
+
+	if (err == NULL || err == Py_None ||
+	    PyFile_WriteObject(obj, err, Py_PRINT_RAW) != 0 ||
+	    PyFile_WriteString("\n", err) != 0)
+		PyErr_Clear();
+}
+
+/*
+ * Deal with the exception a step raised: KeyboardInterrupt ends hotload;
+ * SystemExit ends the step with its code, as it would end python; anything
+ * else prints its traceback. what names the part of the step that failed.
+ */
+static enum step_status
+step_exception(const char *what, char *detail, size_t len)
+{
+	PyObject *type = PyErr_Occurred(), *exc, *code;
+	long status;
+
+	if (PyErr_GivenExceptionMatches(type, PyExc_KeyboardInterrupt)) {
+		PyErr_Clear();
+		sig_note(SIGINT);
+		return STEP_INTERRUPTED;
+	}
+	if (!PyErr_GivenExceptionMatches(type, PyExc_SystemExit)) {
+		snprintf(detail, len, "%s%s", what,
+			 ((PyTypeObject *)type)->tp_name);
+		print_exception();
+		return STEP_FAILED;
+	}
+	exc = take_exception();
+	code = exc ? PyObject_GetAttrString(exc, "code") : NULL;
+	if (code == NULL || code == Py_None) {
+		status = 0;
+	} else if (PyLong_Check(code)) {
+		status = PyLong_AsLong(code);
+	} else {
+		print_to_stderr(code);
+		status = 1;
+	}
+	PyErr_Clear();
+	Py_XDECREF(code);
+	Py_XDECREF(exc);
+	snprintf(detail, len, "%sexit %ld", what, status);
+	return status == 0 ? STEP_OK : STEP_FAILED;
+}
+
+static enum step_status
+worse(enum step_status a, enum step_status b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * Call obj.method(arg) (or obj.method() if arg is NULL); on an exception
+ * say how it went, naming the part of the step as what. Returns the result,
+ * or NULL with *st set.
+ */
+static PyObject *
+call(PyObject *obj, const char *method, PyObject *arg, const char *what,
+     enum step_status *st, char *detail, size_t len)
+{
+	PyObject *r = arg ? PyObject_CallMethod(obj, method, "O", arg)
+			  : PyObject_CallMethod(obj, method, NULL);
+
+	if (r == NULL)
+		*st = worse(*st, step_exception(what, detail, len));
+	return r;
+}
+
+/* Name a hook for the status line: "pre-hook main: " or "pre_reload_hook: ". */
+static void
+hook_label(PyObject *obj, const char *attr, const char *kind,
+	   const char *method, char *buf, size_t len)
+{
+	PyObject *name = PyObject_GetAttrString(obj, attr);
+
+	if (name != NULL && PyUnicode_Check(name))
+		snprintf(buf, len, "%s %s: ", kind, PyUnicode_AsUTF8(name));
+	else
+		snprintf(buf, len, "%s: ", method);
+	Py_XDECREF(name);
+	PyErr_Clear();
+}
+
+/* After Python ran: flush its output, go back to the starting directory,
+ * and end a process that the user's code forked. */
+static void
+after_python(enum step_status st)
+{
+	pyrun_flush();
+	if (start_dir != -1 && fchdir(start_dir) != 0)
+		hl_msg("cannot go back to the starting directory");
+	if (getpid() != main_pid)
+		_exit(st == STEP_OK ? 0 : 1);
+}
+
+/*
+ * Run a module step: its object's pre_reload_hook(module) unless this is the
+ * first import, its load() (import or reload), and its post_reload_hook with
+ * the fresh module. Returns how it went, with a word on it in detail.
+ */
+enum step_status
+pyrun_module_step(struct step *s, char *detail, size_t len)
+{
+	PyObject *obj = s->obj, *mod, *fresh, *r;
+	enum step_status st = STEP_OK;
+	char what[300];
+
+	detail[0] = '\0';
+	mod = PyObject_GetAttrString(obj, "module");
+	if (mod == NULL)
+		st = step_exception("", detail, len);
+	else if (mod != Py_None) {
+		hook_label(obj, "pre_hook", "pre-hook", "pre_reload_hook", what,
+			   sizeof what);
+		r = call(obj, "pre_reload_hook", mod, what, &st, detail, len);
+		Py_XDECREF(r);
+	}
+	Py_XDECREF(mod);
+	if (st != STEP_INTERRUPTED &&
+	    (fresh = call(obj, "load", NULL, "", &st, detail, len)) != NULL) {
+		hook_label(obj, "post_hook", "post-hook", "post_reload_hook",
+			   what, sizeof what);
+		r = call(obj, "post_reload_hook", fresh, what, &st, detail,
+			 len);
+		Py_XDECREF(r);
+		Py_DECREF(fresh);
+	}
+	after_python(st);
+	return st;
+}
+
+/* Run a step of the Python API that is neither a module nor a command. */
+enum step_status
+pyrun_call_step(struct step *s, char *detail, size_t len)
+{
+	PyObject *run = PyObject_GetAttrString(module, "_run_step"), *r = NULL;
+	enum step_status st = STEP_OK;
+
+	detail[0] = '\0';
+	if (run != NULL)
+		r = PyObject_CallFunctionObjArgs(run, s->obj, NULL);
+	if (r == NULL)
+		st = step_exception("", detail, len);
+	Py_XDECREF(r);
+	Py_XDECREF(run);
+	after_python(st);
+	return st;
+}
+
+static void
+set_attr(const char *name, PyObject *value)
+{
+	if (value == NULL || PyObject_SetAttrString(module, name, value) != 0)
+		PyErr_Clear();
+	Py_XDECREF(value);
+}
+
+/*
+ * Start round number count (1 for the first) for the changes chg: tell the
+ * hotload module, and when files appeared (new_files), forget the directory
+ * listings the import system keeps, so that new modules are found.
+ */
+void
+pyrun_round_begin(unsigned long count, const struct filelist *fl,
+		  const struct changes *chg, bool new_files)
+{
+	PyObject *names, *paths, *r;
+	size_t i;
+
+	if (!active)
+		return;
+	names = PyTuple_New((Py_ssize_t)chg->n);
+	paths = PyTuple_New((Py_ssize_t)chg->n);
+	for (i = 0; names && paths && i < chg->n; i++) {
+		const struct entry *e = &fl->v[chg->idx[i]];
+
+		PyTuple_SET_ITEM(names, (Py_ssize_t)i,
+				 PyUnicode_DecodeFSDefault(e->name));
+		PyTuple_SET_ITEM(paths, (Py_ssize_t)i,
+				 PyUnicode_DecodeFSDefault(e->path));
+	}
+	set_attr("changed", names);
+	set_attr("_changed_paths", paths);
+	set_attr("reloads", PyLong_FromUnsignedLong(count - 1));
+	if (new_files) {
+		r = PyObject_CallMethod(module, "_forget_listings", NULL);
+		if (r == NULL)
+			PyErr_Clear();
+		Py_XDECREF(r);
+	}
+}
+
+static void
+flush_stream(const char *name)
+{
+	PyObject *f = PySys_GetObject(name), *r;
+
+	if (f == NULL || f == Py_None)
+		return;
+	r = PyObject_CallMethod(f, "flush", NULL);
+	if (r == NULL)
+		PyErr_Clear();
+	Py_XDECREF(r);
+}
+
+/* Write out what Python buffered, so output keeps its order in a pipe. */
+void
+pyrun_flush(void)
+{
+	if (!active)
+		return;
+	flush_stream("stdout");
+	flush_stream("stderr");
+}
+
+/* Release the interpreter's lock while hotload waits. */
+void
+pyrun_begin_wait(void)
+{
+	if (active && waiting == NULL)
+		waiting = PyEval_SaveThread();
+}
+
+void
+pyrun_end_wait(void)
+{
+	if (active && waiting != NULL) {
+		PyEval_RestoreThread(waiting);
+		waiting = NULL;
+	}
+}
+
+/* Run Python's signal handlers; return true on a KeyboardInterrupt. */
+bool
+pyrun_interrupted(void)
+{
+	bool was_waiting = waiting != NULL, hit = false;
+
+	if (!active)
+		return false;
+	pyrun_end_wait();
+	if (PyErr_CheckSignals() != 0) {
+		if (PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)) {
+			sig_note(SIGINT);
+			hit = true;
+		} else {
+			PyErr_PrintEx(0);
+		}
+		PyErr_Clear();
+	}
+	if (was_waiting)
+		pyrun_begin_wait();
+	return hit;
+}
