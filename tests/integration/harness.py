@@ -13,6 +13,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import termios
 import threading
@@ -23,6 +24,11 @@ BIN = os.environ.get("HOTLOAD_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "hotload")
 SOURCE_DIR = os.environ.get("HOTLOAD_SOURCE_DIR") or os.path.join(
     os.path.dirname(__file__), "..", "..")
+BUILD_DIR = os.environ.get("HOTLOAD_BUILD_DIR") or os.path.dirname(BIN)
+# The python hotload embeds, and where its extension module was built.
+PYTHON = os.environ.get("HOTLOAD_PYTHON") or sys.executable
+MODULE_DIR = os.environ.get("HOTLOAD_MODULE_DIR") or os.path.join(
+    BUILD_DIR, "python")
 TIMEOUT = float(os.environ.get("HOTLOAD_TEST_TIMEOUT", "30"))
 # ctest runs the suite once per watcher backend: this names it.
 WATCHER = os.environ.get("HOTLOAD_TEST_WATCHER")
