@@ -44,8 +44,10 @@ _hotload()
 	local cur prev words cword split=false i
 	local opts="-m --module --pre-hook --post-hook --entrypoint -R --recursive
 		-r --run
-		-c --clear-terminal --no-clear -e --ext -0 --null -p --postpone
-		-1 --once --watcher -i --interval -q --quiet -v --verbose
+		-c --clear-terminal --no-clear --restart --signal --kill-after
+		-e --ext -0 --null -p --postpone
+		-1 --once --watcher -i --interval --repl -n --non-interactive
+		-q --quiet -v --verbose
 		-h --help -V --version"
 
 	if declare -F _init_completion >/dev/null; then
@@ -97,7 +99,12 @@ _hotload()
 		mapfile -t COMPREPLY < <(compgen -W "auto inotify poll" -- "$cur")
 		return
 		;;
-	--pre-hook | --post-hook | --entrypoint | -i | --interval)
+	--signal)
+		mapfile -t COMPREPLY < <(compgen -W "TERM INT HUP QUIT KILL USR1 USR2" \
+			-- "$cur")
+		return
+		;;
+	--pre-hook | --post-hook | --entrypoint | -i | --interval | --kill-after)
 		# A function name or a number of milliseconds: nothing to offer.
 		return
 		;;

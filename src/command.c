@@ -1,11 +1,19 @@
-/* command.c: --run steps, each a /bin/sh -c child hotload waits for. */
+/*
+ * command.c: --run steps. Each command is a /bin/sh -c child in a process
+ * group of its own, so that stopping it stops what it started too; hotload
+ * waits for it, and with --restart stops it when a file changes.
+ */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "hotload.h"
 
@@ -13,6 +21,10 @@ extern char **environ;
 
 /* The most bytes of file names handed to a command (one string's limit). */
 #define NAMES_MAX (96 * 1024)
+
+/* Process groups of commands that may still have processes in them. */
+static pid_t groups[64];
+static size_t ngroups;
 
 /*
  * Build the child's argument vector, sh -c CMD sh FILE..., and environment,
@@ -56,7 +68,7 @@ build_args(const char *cmd, const struct filelist *fl,
 	return fit;
 }
 
-/* Say how a child ended, as "exit 2" or "killed by SIGKILL". */
+/* Say how a child ended, as "exit 2" or "killed by signal 9 (Killed)". */
 static void
 describe(int status, char *buf, size_t len)
 {
@@ -75,40 +87,101 @@ interrupted(void)
 	return sig_caught() != 0 || pyrun_interrupted();
 }
 
-/* Stop a child hotload no longer waits for: TERM, then KILL after 2 s. */
-static void
-stop_child(pid_t pid)
+/* Does the process group still have a process in it? */
+static bool
+group_alive(pid_t pgid)
 {
-	int64_t deadline = mono_ns() + 2000000000LL;
-	int status;
-
-	kill(pid, SIGTERM);
-	while (waitpid(pid, &status, WNOHANG) == 0) {
-		if (mono_ns() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return;
-		}
-		sig_poll(-1, 10000000);
-	}
+	return kill(-pgid, 0) == 0 || errno == EPERM;
 }
 
 /*
- * Run cmd with /bin/sh -c, the changed files as its positional parameters
- * and in HOTLOAD_CHANGED, and wait for it. Describe the outcome in detail.
+ * Stop the process group pgid: signo to all of it, then SIGKILL to what is
+ * left kill_after seconds later. Reaps the processes of the group that are
+ * our children: the leader, and on Linux the ones it left behind.
  */
-enum step_status
-command_run(const char *cmd, const struct filelist *fl,
-	    const struct changes *chg, char *detail, size_t len)
+static void
+stop_group(pid_t pgid, int signo, double kill_after)
 {
+	int64_t deadline = mono_ns() + (int64_t)(kill_after * 1e9);
+	int status;
+
+	kill(-pgid, signo);
+	if (signo != SIGKILL && signo != SIGCONT)
+		kill(-pgid, SIGCONT); /* a stopped process cannot end */
+	for (;;) {
+		while (waitpid(-pgid, &status, WNOHANG) > 0)
+			;
+		if (!group_alive(pgid))
+			return;
+		if (mono_ns() >= deadline)
+			break;
+		sig_poll(-1, -1, 10000000);
+	}
+	kill(-pgid, SIGKILL);
+	while (waitpid(-pgid, &status, 0) > 0)
+		;
+}
+
+/* Stop whatever commands left running: hotload is ending. */
+void
+command_stop_all(const struct options *o)
+{
+	size_t i;
+
+	for (i = 0; i < ngroups; i++)
+		if (group_alive(groups[i]))
+			stop_group(groups[i], o ? o->stop_signal : SIGTERM,
+				   o ? o->kill_after : 5);
+	ngroups = 0;
+}
+
+/*
+ * Have the processes that commands leave behind become hotload's children
+ * when their parent ends, so that it can stop and reap them: a Linux
+ * feature; elsewhere init adopts and reaps them.
+ */
+static void
+adopt_orphans(void)
+{
+#ifdef __linux__
+	static bool done;
+
+	if (!done)
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
+	done = true;
+#endif
+}
+
+/* Remember the group pgid, forgetting the ones that are empty now. */
+static void
+note_group(pid_t pgid)
+{
+	size_t i, kept = 0;
+	int status;
+
+	/* Reap what ended in the groups, that was left to us. */
+	for (i = 0; i < ngroups; i++)
+		while (waitpid(-groups[i], &status, WNOHANG) > 0)
+			;
+	for (i = 0; i < ngroups; i++)
+		if (group_alive(groups[i]))
+			groups[kept++] = groups[i];
+	ngroups = kept;
+	if (ngroups < sizeof groups / sizeof groups[0])
+		groups[ngroups++] = pgid;
+}
+
+static int
+spawn(struct round *r, const char *cmd, const struct changes *chg,
+      pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t def, none;
 	char **argv, **env, *var;
-	enum step_status st;
-	pid_t pid;
-	int status = 0, error;
+	int error;
 
-	if (!build_args(cmd, fl, chg, &argv, &env, &var))
+	if (!build_args(cmd, r->files, chg, &argv, &env, &var))
 		hl_msg("%zu files changed, too many to pass to '%s'; "
 		       "it gets none",
 		       chg->n, cmd);
@@ -120,40 +193,84 @@ command_run(const char *cmd, const struct filelist *fl,
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setsigdefault(&attr, &def);
 	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setflags(&attr,
-				 POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF |
+					    POSIX_SPAWN_SETSIGMASK |
+					    POSIX_SPAWN_SETPGROUP);
+	posix_spawn_file_actions_init(&fa);
+	if (r->stdin_null)
+		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
+						 O_RDONLY, 0);
 	fflush(stdout);
 	pyrun_flush();
-	error = posix_spawn(&pid, "/bin/sh", NULL, &attr, argv, env);
+	adopt_orphans();
+	error = posix_spawn(pid, "/bin/sh", &fa, &attr, argv, env);
+	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	free(var);
 	free(argv);
 	free(env);
+	if (error == 0) {
+		setpgid(*pid, *pid); /* in case the child has not yet */
+		note_group(*pid);
+	}
+	return error;
+}
+
+/*
+ * Run cmd with /bin/sh -c, the changed files as its positional parameters
+ * and in HOTLOAD_CHANGED, and wait for it; with --restart, stop it if a
+ * file changes meanwhile. Describe the outcome in detail.
+ */
+enum step_status
+command_run(struct round *r, const char *cmd, const struct changes *chg,
+	    char *detail, size_t len)
+{
+	const struct options *o = r->opt;
+	enum step_status st = STEP_OK;
+	int status = 0, error, input = -1, n;
+	pid_t pid, done;
+
+	error = spawn(r, cmd, chg, &pid);
 	if (error != 0) {
 		snprintf(detail, len, "could not start: %s", strerror(error));
 		return STEP_FAILED;
 	}
-	st = STEP_OK;
+	if (r->w != NULL) {
+		input = r->w->input_fd;
+		r->w->input_fd = -1;
+	}
 	pyrun_begin_wait();
 	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
+		done = waitpid(pid, &status, WNOHANG);
+		if (done == pid)
 			break;
-		if (r == -1 && errno != EINTR) {
+		if (done == -1 && errno != EINTR) {
 			snprintf(detail, len, "lost: %s", strerror(errno));
 			st = STEP_FAILED;
 			break;
 		}
 		if (interrupted()) {
-			stop_child(pid);
+			stop_group(pid, o->stop_signal, o->kill_after);
 			st = STEP_INTERRUPTED;
 			break;
 		}
-		/* SIGCHLD wakes the wait; the timeout covers a lost one. */
-		sig_poll(-1, 100000000);
+		/* SIGCHLD ends a wait; the timeout covers a lost one. */
+		if (o->restart && r->w != NULL) {
+			n = watch_wait(r->w, 100000000, r->pending);
+			if (n > 0) {
+				stop_group(pid, o->stop_signal, o->kill_after);
+				snprintf(detail, len, "stopped for a change");
+				st = STEP_RESTART;
+				break;
+			}
+		} else {
+			sig_poll(-1, -1, 100000000);
+		}
 	}
 	pyrun_end_wait();
+	if (r->w != NULL)
+		r->w->input_fd = input;
 	if (st != STEP_OK)
 		return st;
 	describe(status, detail, len);

@@ -7,12 +7,28 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "hotload.h"
+
+/* Held while the list grows: a thread may look files up meanwhile. */
+static pthread_mutex_t growing = PTHREAD_MUTEX_INITIALIZER;
+
+/* Is path (absolute and clean) one of the files? Safe from any thread. */
+bool
+filelist_has(struct filelist *fl, const char *path)
+{
+	bool found;
+
+	pthread_mutex_lock(&growing);
+	found = strmap_get(&fl->index, path) != STRMAP_NONE;
+	pthread_mutex_unlock(&growing);
+	return found;
+}
 
 static char *
 current_dir(void)
@@ -153,6 +169,7 @@ add_entry(struct filelist *fl, char *path)
 		free(path);
 		return;
 	}
+	pthread_mutex_lock(&growing);
 	if (fl->n == fl->cap) {
 		fl->cap = fl->cap ? fl->cap * 2 : 64;
 		fl->v = xreallocarray(fl->v, fl->cap, sizeof *fl->v);
@@ -173,6 +190,7 @@ add_entry(struct filelist *fl, char *path)
 	*slash = '/';
 	strmap_put(&fl->index, e->path, fl->n);
 	fl->n++;
+	pthread_mutex_unlock(&growing);
 }
 
 static bool

@@ -70,6 +70,11 @@ struct options {
 	bool quiet;
 	bool verbose;
 	bool recursive; /* reload changed modules before their dependents */
+	bool repl;
+	bool non_interactive; /* no keys from the terminal */
+	bool restart;         /* a change stops a step that still runs */
+	int stop_signal;      /* how to stop a command */
+	double kill_after;    /* seconds before SIGKILL follows it */
 	double interval_ms;
 	const char *watcher; /* auto, inotify or poll */
 };
@@ -135,6 +140,7 @@ void filelist_free(struct filelist *);
 int filelist_add(struct filelist *, const char *, bool);
 int filelist_read(struct filelist *, FILE *, int);
 size_t filelist_stat_all(struct filelist *);
+bool filelist_has(struct filelist *, const char *);
 size_t filelist_dir(struct filelist *, const char *, bool);
 void filelist_discover(struct filelist *, size_t, const char *);
 void filelist_rescan(struct filelist *, size_t);
@@ -177,10 +183,15 @@ struct watch {
 	int64_t settle_ns;    /* quiet time that ends a burst of changes */
 	int64_t next_sweep;   /* monotonic time of the next sweep */
 	int64_t sweep_cost_ns; /* how long the last sweep took */
+	int input_fd;         /* a wait also ends when this is readable */
 	size_t ngone;         /* files gone since the last report */
 	size_t first_gone;
 	void *priv;           /* the backend's own state */
 };
+
+/* What watch_wait returns when no file changed. */
+#define WATCH_SIGNAL (-1) /* a signal arrived */
+#define WATCH_INPUT (-2)  /* input_fd is readable */
 
 struct watch *watch_open(struct filelist *, const struct options *);
 void watch_close(struct watch *);
@@ -203,42 +214,65 @@ void sig_restore(void);
 void sig_set_interrupt(void (*)(void));
 int sig_wake_fd(void);
 void sig_drain(void);
-int sig_poll(int, int64_t);
+int sig_poll(int, int, int64_t);
 int sig_caught(void);
 void sig_note(int);
+void sig_forget(int);
 _Noreturn void sig_exit(int);
 
 /* command.c: --run steps. */
-enum step_status { STEP_OK, STEP_FAILED, STEP_INTERRUPTED };
+/* How a step went; a worse one has a higher value. */
+enum step_status {
+	STEP_OK,
+	STEP_FAILED,
+	STEP_RESTART,     /* a change stopped it (--restart) */
+	STEP_INTERRUPTED, /* a signal asked hotload to end */
+};
 
-enum step_status command_run(const char *, const struct filelist *,
+struct round;
+enum step_status command_run(struct round *, const char *,
 			     const struct changes *, char *, size_t);
+void command_stop_all(const struct options *);
+
+/* term.c: keys typed at the controlling terminal. */
+int term_open_keys(void);
+void term_restore(void);
+
+/* main.c */
+_Noreturn void finish(int);
 
 /* pyhost.c: the interpreter the hotload program embeds. */
-int pyhost_init(struct options *, const struct filelist *);
+struct loop;
+int pyhost_init(struct options *, struct filelist *);
 void pyhost_finalize(bool);
+int pyhost_repl(struct loop *);
 
 /* pyrun.c: Python code in rounds, in the program and in the extension. */
-void pyrun_attach(void *, const struct filelist *);
+void pyrun_attach(void *, struct filelist *);
 void pyrun_detach(void);
 bool pyrun_active(void);
 void pyrun_round_begin(unsigned long, const struct filelist *,
 		       const struct changes *, bool);
-enum step_status pyrun_module_step(struct step *, char *, size_t);
+enum step_status pyrun_module_step(struct round *, struct step *, char *,
+				   size_t);
 enum step_status pyrun_call_step(struct step *, char *, size_t);
 void pyrun_begin_wait(void);
 void pyrun_end_wait(void);
 bool pyrun_interrupted(void);
 void pyrun_flush(void);
+long pyrun_exit_status(void);
 
 /* pymodule.c: the hotload module. */
-void pymodule_set_files(const struct filelist *);
+void pymodule_set_files(struct filelist *);
 
 /* round.c: one round of steps. */
 struct round {
 	const struct options *opt;
 	struct filelist *files;
+	struct watch *w;         /* watched while a step runs (--restart) */
+	struct changes *pending; /* where changes seen meanwhile go */
 	unsigned long count;
+	bool stdin_null;         /* commands read /dev/null, not our stdin */
 };
 
 enum step_status round_run(struct round *, const struct changes *, bool);
@@ -246,8 +280,25 @@ void round_clear_terminal(void);
 
 /* loop.c: rounds as files change. */
 #define LOOP_STOPPED (-1) /* a signal asked hotload to stop */
+#define LOOP_ROUND 1      /* a round ran */
+#define LOOP_QUIT 2       /* q was typed */
+#define LOOP_INPUT 3      /* input is waiting on input_fd */
 
-int loop_run(struct watch *, struct round *, bool, bool);
+struct loop {
+	struct watch *w;
+	struct round *r;
+	struct changes next;        /* the changes for the next round */
+	int chain;                  /* rounds in a row their forerunner began */
+	bool ran;                   /* a round just ran */
+	int input_fd;               /* keys, or the prompt's input; or -1 */
+	bool keys;                  /* input_fd is the terminal, for keys */
+	void (*before_round)(void); /* the prompt makes room for output */
+	void (*after_round)(void);  /* and shows itself again */
+};
+
+int loop_next(struct loop *, int64_t, enum step_status *);
+int loop_run(struct loop *, bool);
+void loop_free(struct loop *);
 bool loop_stopping(int);
 
 #endif

@@ -1,20 +1,25 @@
 /*
  * loop.c: the rounds, one for each burst of changes, for as long as hotload
- * runs. The hotload program and the Python API's hotload() share it.
+ * runs; keys typed at the terminal; the prompt's turn. The hotload program
+ * and the Python API's hotload() share it.
  */
+#include <string.h>
+#include <unistd.h>
+
 #include "hotload.h"
 
 /* Did a wait end because hotload was asked to stop? */
 bool
 loop_stopping(int waited)
 {
-	return waited < 0 && (sig_caught() != 0 || pyrun_interrupted());
+	return waited == WATCH_SIGNAL &&
+	       (sig_caught() != 0 || pyrun_interrupted());
 }
 
 /*
  * Wait for changes as watch_wait does (settle: as watch_settle does), on
  * through signals that do not stop hotload, such as SIGCHLD. Returns the
- * changes seen, or LOOP_STOPPED.
+ * changes seen, WATCH_INPUT, or LOOP_STOPPED.
  */
 static int
 wait_changes(struct watch *w, int64_t timeout_ns, bool settle,
@@ -22,11 +27,14 @@ wait_changes(struct watch *w, int64_t timeout_ns, bool settle,
 {
 	int n;
 
-	while ((n = settle ? watch_settle(w, chg)
-			   : watch_wait(w, timeout_ns, chg)) < 0)
+	for (;;) {
+		n = settle ? watch_settle(w, chg)
+			   : watch_wait(w, timeout_ns, chg);
+		if (n >= 0 || n == WATCH_INPUT)
+			return n;
 		if (loop_stopping(n))
 			return LOOP_STOPPED;
-	return n;
+	}
 }
 
 /* Name the files a round is about to run for. */
@@ -42,79 +50,177 @@ report_changes(const struct filelist *fl, const struct changes *chg)
 }
 
 /*
- * Wait for a burst of changes, gathered in chg. fresh tells whether any of
- * them came after the last round ended. Returns 0, or LOOP_STOPPED.
+ * Read the keys typed at the terminal: Enter or space asks for a round,
+ * q to quit. Returns LOOP_ROUND, LOOP_QUIT or 0 for neither.
  */
 static int
-wait_burst(struct watch *w, bool ran, struct changes *chg, bool *fresh)
+read_keys(int fd)
 {
-	int n = 0;
+	char buf[64];
+	ssize_t n, i;
+	int want = 0;
+
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		for (i = 0; i < n; i++) {
+			if (buf[i] == 'q' || buf[i] == 'Q')
+				return LOOP_QUIT;
+			if (buf[i] == '\n' || buf[i] == '\r' || buf[i] == ' ')
+				want = LOOP_ROUND;
+		}
+	return want;
+}
+
+/*
+ * Wait up to timeout_ns (forever if negative) for a burst of changes,
+ * gathered in L->next, or for input: keys (a round asked for, or quit) or
+ * the prompt's. fresh tells whether any change came after the last round
+ * ended. Returns 0 with changes, LOOP_ROUND, LOOP_QUIT, LOOP_INPUT (also
+ * when the time is up) or LOOP_STOPPED.
+ */
+static int
+wait_burst(struct loop *L, int64_t timeout_ns, bool *fresh)
+{
+	int n = 0, key;
 
 	*fresh = false;
+	L->w->input_fd = L->input_fd;
 	/* First the changes made while the last round ran. */
-	if (ran && (n = wait_changes(w, 0, false, chg)) < 0)
-		return n;
-	while (chg->n == 0) {
-		if ((n = wait_changes(w, -1, false, chg)) < 0)
+	if (L->ran) {
+		L->ran = false;
+		n = wait_changes(L->w, 0, false, &L->next);
+		if (n < 0 && n != WATCH_INPUT)
 			return n;
+	}
+	while (L->next.n == 0) {
+		n = wait_changes(L->w, timeout_ns, false, &L->next);
+		if (n == LOOP_STOPPED)
+			return n;
+		if (n == 0 && timeout_ns >= 0)
+			return LOOP_INPUT;
+		if (n == WATCH_INPUT) {
+			if (!L->keys)
+				return LOOP_INPUT;
+			if ((key = read_keys(L->input_fd)) != 0)
+				return key;
+			continue;
+		}
 		*fresh = n > 0;
 	}
-	if ((n = wait_changes(w, 0, true, chg)) < 0)
+	if ((n = wait_changes(L->w, 0, true, &L->next)) < 0)
 		return n;
 	*fresh |= n > 0;
 	return 0;
 }
 
+/* Run a round for the changes in L->next, which then starts empty again. */
+static enum step_status
+run_round(struct loop *L, bool new_files)
+{
+	struct changes now = L->next;
+	enum step_status st;
+
+	memset(&L->next, 0, sizeof L->next);
+	/* Changes seen while a step runs (--restart) are for the next one. */
+	L->r->pending = &L->next;
+	if (L->r->opt->verbose)
+		report_changes(L->w->files, &now);
+	if (L->before_round != NULL)
+		L->before_round();
+	st = round_run(L->r, &now, new_files);
+	if (L->after_round != NULL)
+		L->after_round();
+	changes_clear(&now);
+	/* Keep the bigger buffers of the two sets for the next round. */
+	if (L->next.n == 0 && now.cap >= L->next.cap) {
+		changes_free(&L->next);
+		L->next = now;
+	} else {
+		changes_free(&now);
+	}
+	L->ran = true;
+	return st;
+}
+
 /*
- * Run a round for each burst of changes; ran says that a round ran just
- * before. Changes made while a round runs start one more round (they may be
- * the user's saves); when that round again sees only changes made while it
- * ran, hotload takes them for the round's own writes and waits for a new
- * change. Returns, with once, the exit status of the one round; otherwise
- * only LOOP_STOPPED, when a signal asks hotload to stop.
+ * Wait for the next burst of changes and run its round. Changes made while
+ * a round runs start one more round (they may be the user's saves); when
+ * that round again sees only changes made while it ran, hotload takes them
+ * for the round's own writes and waits for a new change. With --restart,
+ * a change that stopped a step starts the round again at once. Waits up to
+ * timeout_ns for a change (forever if negative). Returns LOOP_ROUND with
+ * the round's status in *st, or LOOP_QUIT, LOOP_INPUT (input for the
+ * prompt, or nothing changed in time) or LOOP_STOPPED.
  */
 int
-loop_run(struct watch *w, struct round *r, bool once, bool ran)
+loop_next(struct loop *L, int64_t timeout_ns, enum step_status *st)
 {
-	struct changes chg = {0};
-	enum step_status st;
-	int chain = 0, status;
 	bool fresh, new_files;
+	int status;
 
 	for (;;) {
 		pyrun_begin_wait();
-		status = wait_burst(w, ran, &chg, &fresh);
-		new_files = changes_settle(&chg, w->files) > 0;
+		status = wait_burst(L, timeout_ns, &fresh);
+		new_files = changes_settle(&L->next, L->w->files) > 0;
 		pyrun_end_wait();
-		if (status < 0)
-			break;
-		if (chg.n == 0)
+		if (status < 0 || status == LOOP_QUIT || status == LOOP_INPUT)
+			return status;
+		if (status == LOOP_ROUND) {
+			/* Asked for at the keyboard: a round with what changed. */
+			L->chain = 0;
+		} else if (L->next.n == 0) {
 			continue;
-		chain = fresh ? 0 : chain + 1;
-		if (chain > 1) {
+		} else {
+			L->chain = fresh ? 0 : L->chain + 1;
+		}
+		if (L->chain > 1) {
 			hl_msg("%s changed while the last two rounds ran; taking "
 			       "it as the round's own write (save again to "
 			       "run)",
-			       w->files->v[chg.idx[0]].name);
-			changes_clear(&chg);
-			chain = 0;
-			ran = false;
+			       L->w->files->v[L->next.idx[0]].name);
+			changes_clear(&L->next);
+			L->chain = 0;
+			L->ran = false;
 			continue;
 		}
-		if (r->opt->verbose)
-			report_changes(w->files, &chg);
-		st = round_run(r, &chg, new_files);
-		changes_clear(&chg);
-		ran = true;
-		if (st == STEP_INTERRUPTED) {
-			status = LOOP_STOPPED;
-			break;
+		while ((*st = run_round(L, new_files)) == STEP_RESTART) {
+			pyrun_begin_wait();
+			status = wait_changes(L->w, 0, true, &L->next);
+			new_files = changes_settle(&L->next, L->w->files) > 0;
+			pyrun_end_wait();
+			if (status == LOOP_STOPPED)
+				return status;
+			L->chain = 0;
 		}
-		if (once) {
-			status = st == STEP_OK ? EXIT_OK : EXIT_FAIL;
-			break;
-		}
+		if (*st == STEP_INTERRUPTED)
+			return LOOP_STOPPED;
+		return LOOP_ROUND;
 	}
-	changes_free(&chg);
-	return status;
+}
+
+/*
+ * Run rounds until a signal stops hotload or q is typed; with once, run
+ * one. Returns the exit status of the last round with once, EXIT_OK after
+ * q, or LOOP_STOPPED.
+ */
+int
+loop_run(struct loop *L, bool once)
+{
+	enum step_status st = STEP_OK;
+	int status;
+
+	for (;;) {
+		status = loop_next(L, -1, &st);
+		if (status == LOOP_STOPPED)
+			return status;
+		if (status == LOOP_QUIT)
+			return EXIT_OK;
+		if (once)
+			return st == STEP_OK ? EXIT_OK : EXIT_FAIL;
+	}
+}
+
+void
+loop_free(struct loop *L)
+{
+	changes_free(&L->next);
 }

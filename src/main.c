@@ -1,21 +1,27 @@
 /* main.c: read the options and the files, then run rounds as files change. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "hotload.h"
 
+static const struct options *options;
+
 /*
- * End hotload: by the signal that asked for it, or with status (which is
- * LOOP_STOPPED when the loop ended for a signal).
+ * End hotload, after stopping the commands still running: by the signal
+ * that asked for it, or with status (LOOP_STOPPED when a signal stopped the
+ * loop).
  */
-static _Noreturn void
+_Noreturn void
 finish(int status)
 {
 	int signo = sig_caught();
 
+	command_stop_all(options);
 	pyhost_finalize(signo != 0);
+	term_restore();
 	fflush(stdout);
 	if (signo != 0)
 		sig_exit(signo);
@@ -50,13 +56,55 @@ read_files(const struct options *o, struct filelist *fl)
 	}
 }
 
+/*
+ * Check what the options cannot do together, now that the file list is
+ * read. Returns false after a message.
+ */
+static bool
+check_options(struct options *o)
+{
+	int tty;
+
+	if (o->repl && (o->once || o->non_interactive)) {
+		hl_msg("--repl needs the terminal; it cannot go with %s",
+		       o->once ? "--once" : "--non-interactive");
+		return false;
+	}
+	if (o->repl && !isatty(STDIN_FILENO)) {
+		/* The file list came on stdin: the prompt reads the terminal. */
+		tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
+		if (tty == -1 || dup2(tty, STDIN_FILENO) == -1) {
+			hl_msg("--repl needs a terminal, and there is none");
+			return false;
+		}
+		close(tty);
+	}
+	return true;
+}
+
+/*
+ * Read keys from the terminal when stdin carried the file list (as entr
+ * does), unless told not to; commands then read /dev/null.
+ */
+static void
+setup_keys(const struct options *o, struct loop *L)
+{
+	if (o->once || o->repl || o->non_interactive || o->npaths > 0 ||
+	    isatty(STDIN_FILENO))
+		return;
+	L->input_fd = term_open_keys();
+	L->keys = L->input_fd != -1;
+	L->r->stdin_null = L->keys;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct options opt;
 	struct filelist files;
 	struct changes none = {0};
-	struct round round;
+	struct round round = {0};
+	struct loop loop = {0};
 	struct watch *w = NULL;
 	enum step_status st;
 	const char *env;
@@ -70,18 +118,21 @@ main(int argc, char **argv)
 	case PARSE_OK:
 		break;
 	}
+	options = &opt;
 	setenv("HOTLOAD_RUNNING", "1", 1);
 	env = getenv("HOTLOAD_RECURSIVE");
 	if (env != NULL &&
 	    (strcmp(env, "HOTLOAD_RECURSIVE") == 0 || strcmp(env, "1") == 0))
 		opt.recursive = true;
-	python = options_has_module(&opt);
+	python = options_has_module(&opt) || opt.repl;
 	if (sig_init(python, true) != 0) {
 		hl_msg("cannot create a pipe: %s", strerror(errno));
 		return EXIT_FAIL;
 	}
 	filelist_init(&files, opt.exts, opt.nexts);
 	read_files(&opt, &files);
+	if (!check_options(&opt))
+		return EXIT_USAGE;
 	/* One round and out needs no watcher; else watch, then look. */
 	watching = !(opt.once && !opt.postpone);
 	if (watching && (w = watch_open(&files, &opt)) == NULL)
@@ -93,16 +144,22 @@ main(int argc, char **argv)
 			       : "the list of files is empty");
 		return EXIT_FAIL;
 	}
+	round.opt = &opt;
+	round.files = &files;
+	round.w = w;
+	round.pending = &loop.next;
+	round.stdin_null = opt.repl;
+	loop.w = w;
+	loop.r = &round;
+	loop.input_fd = -1;
+	setup_keys(&opt, &loop);
 	if (python && pyhost_init(&opt, &files) != 0)
 		finish(EXIT_FAIL);
 
-	round.opt = &opt;
-	round.files = &files;
-	round.count = 0;
 	if (!opt.postpone) {
 		st = round_run(&round, &none, false);
 		if (st == STEP_INTERRUPTED)
-			finish(EXIT_FAIL);
+			finish(LOOP_STOPPED);
 		if (opt.once)
 			finish(st == STEP_OK ? EXIT_OK : EXIT_FAIL);
 	} else if (!opt.quiet) {
@@ -110,5 +167,8 @@ main(int argc, char **argv)
 		       "change",
 		       files.n, files.n == 1 ? "" : "s");
 	}
-	finish(loop_run(w, &round, opt.once, !opt.postpone));
+	loop.ran = !opt.postpone;
+	if (opt.repl)
+		finish(pyhost_repl(&loop));
+	finish(loop_run(&loop, opt.once));
 }

@@ -7,7 +7,9 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hotload.h"
 
@@ -16,6 +18,10 @@ enum {
 	OPT_POST_HOOK,
 	OPT_NO_CLEAR,
 	OPT_WATCHER,
+	OPT_REPL,
+	OPT_RESTART,
+	OPT_SIGNAL,
+	OPT_KILL_AFTER,
 };
 
 struct optdef {
@@ -46,6 +52,13 @@ static const struct optdef optdefs[] = {
 	{'c', "clear-terminal", NULL,
 	 "clear the screen and scrollback before each round"},
 	{OPT_NO_CLEAR, "no-clear", NULL, "do not clear the screen (the default)"},
+	{OPT_RESTART, "restart", NULL,
+	 "a change stops a --run command or --module step that\n"
+	 "still runs, and starts the round again"},
+	{OPT_SIGNAL, "signal", "SIG",
+	 "stop commands with signal SIG (default TERM)"},
+	{OPT_KILL_AFTER, "kill-after", "SECONDS",
+	 "then kill them if they still run SECONDS later (5)"},
 	{0, NULL, NULL, "What to watch:"},
 	{'e', "ext", "EXT",
 	 "keep only files ending in EXT (.py or py) from\n"
@@ -62,6 +75,12 @@ static const struct optdef optdefs[] = {
 	 "inotify or poll"},
 	{'i', "interval", "MS",
 	 "poll every MS milliseconds (default 6.94: 144 Hz)"},
+	{OPT_REPL, "repl", NULL,
+	 "after the first round, a Python prompt that sees the\n"
+	 "newest code; saves still run rounds"},
+	{'n', "non-interactive", NULL,
+	 "never read keys from the terminal (Enter: run a round,\n"
+	 "q: quit; read when stdin carries the file list)"},
 	{'q', "quiet", NULL, "print no status lines"},
 	{'v', "verbose", NULL,
 	 "say how files are watched and which ones changed"},
@@ -112,9 +131,14 @@ options_usage(FILE *fp)
 		else
 			snprintf(left, sizeof left, "    --%s%s%s", d->name,
 				 d->arg ? " " : "", d->arg ? d->arg : "");
+		/* A long option name gets a line of its own. */
+		if (strlen(left) > 22)
+			fprintf(fp, "  %s\n", left);
 		for (line = d->help; line != NULL; line = nl ? nl + 1 : NULL) {
 			nl = strchr(line, '\n');
-			fprintf(fp, "  %-22s %.*s\n", line == d->help ? left : "",
+			fprintf(fp, "  %-22s %.*s\n",
+				line == d->help && strlen(left) <= 22 ? left
+								      : "",
 				(int)(nl ? nl - line : (ptrdiff_t)strlen(line)),
 				line);
 		}
@@ -274,6 +298,65 @@ parse_interval(struct options *o, const char *arg, FILE *err)
 	return true;
 }
 
+static const struct {
+	const char *name;
+	int signo;
+} signals[] = {
+    {"HUP", SIGHUP},   {"INT", SIGINT},	  {"QUIT", SIGQUIT},
+    {"KILL", SIGKILL}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2},
+    {"TERM", SIGTERM}, {"CONT", SIGCONT}, {"STOP", SIGSTOP},
+    {"WINCH", SIGWINCH},
+};
+
+/* --signal: a name (TERM, SIGTERM, term) or a number. */
+static bool
+parse_signal(struct options *o, const char *arg, FILE *err)
+{
+	const char *name = arg;
+	char *end;
+	long n;
+	size_t i;
+
+	if (strncasecmp(name, "SIG", 3) == 0)
+		name += 3;
+	for (i = 0; i < sizeof signals / sizeof signals[0]; i++)
+		if (strcasecmp(name, signals[i].name) == 0) {
+			o->stop_signal = signals[i].signo;
+			return true;
+		}
+	n = strtol(arg, &end, 10);
+	if (end != arg && *end == '\0' && n > 0 && n < 65) {
+		o->stop_signal = (int)n;
+		return true;
+	}
+	fprintf(err,
+		"hotload: --signal '%s': give a signal name such as TERM, INT "
+		"or HUP, or its number\n",
+		arg);
+	return false;
+}
+
+/* --kill-after: seconds, 0 or more. */
+static bool
+parse_seconds(struct options *o, const char *arg, FILE *err)
+{
+	char *end;
+	double s;
+
+	errno = 0;
+	s = strtod(arg, &end);
+	if (errno != 0 || end == arg || *end != '\0' || !isfinite(s) ||
+	    s < 0 || s > 86400) {
+		fprintf(err,
+			"hotload: --kill-after '%s': give seconds, 0 or more, "
+			"such as 5 or 0.5\n",
+			arg);
+		return false;
+	}
+	o->kill_after = s;
+	return true;
+}
+
 static bool
 parse_watcher(struct options *o, const char *arg, FILE *err)
 {
@@ -365,6 +448,8 @@ options_parse(struct options *o, int argc, char **argv, FILE *err)
 	memset(o, 0, sizeof *o);
 	o->interval_ms = 1000.0 / 144;
 	o->watcher = "auto";
+	o->stop_signal = SIGTERM;
+	o->kill_after = 5;
 	shortopts[ns++] = ':';
 	for (i = 0; i < NOPTDEFS; i++) {
 		const struct optdef *d = &optdefs[i];
@@ -439,6 +524,21 @@ options_parse(struct options *o, int argc, char **argv, FILE *err)
 			break;
 		case OPT_WATCHER:
 			ok = parse_watcher(o, optarg, err);
+			break;
+		case OPT_REPL:
+			o->repl = true;
+			break;
+		case 'n':
+			o->non_interactive = true;
+			break;
+		case OPT_RESTART:
+			o->restart = true;
+			break;
+		case OPT_SIGNAL:
+			ok = parse_signal(o, optarg, err);
+			break;
+		case OPT_KILL_AFTER:
+			ok = parse_seconds(o, optarg, err);
 			break;
 		case 'h':
 			options_usage(stdout);

@@ -7,6 +7,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <dlfcn.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -19,6 +20,8 @@
 PyMODINIT_FUNC PyInit_hotload(void);
 
 static PyObject *hotload_module;
+static struct options *options;
+static struct loop *repl_loop;
 
 static void
 interrupt_from_signal(void)
@@ -196,7 +199,7 @@ make_module_steps(struct options *o, const struct filelist *fl,
 
 /* Set up Python for the steps of o; fl is the list of watched files. */
 int
-pyhost_init(struct options *o, const struct filelist *fl)
+pyhost_init(struct options *o, struct filelist *fl)
 {
 	PyConfig config;
 	PyStatus status;
@@ -204,6 +207,7 @@ pyhost_init(struct options *o, const struct filelist *fl)
 	char *args[1] = {(char *)"hotload"}, buf[4096], setup[128];
 	const char *python = user_python(buf, sizeof buf);
 
+	options = o;
 	PyConfig_InitPythonConfig(&config);
 	config.parse_argv = 0;
 	config.install_signal_handlers = 1;
@@ -281,4 +285,125 @@ pyhost_finalize(bool at_once)
 	pyrun_detach();
 	Py_CLEAR(hotload_module);
 	Py_FinalizeEx();
+}
+
+/* The readline function that draws the prompt and the line again, if the
+ * interpreter's readline module uses GNU readline. */
+static void (*redraw_line)(void);
+/* Readline edits the prompt's lines, and calls the input hook often. */
+static bool repl_polls;
+
+static void
+find_redraw(void)
+{
+#ifdef RTLD_NOLOAD
+	static const char *const libs[] = {
+	    "libreadline.so.8", "libreadline.so.7", "libreadline.so",
+	    "libreadline.dylib"};
+	size_t i;
+	void *lib;
+
+	for (i = 0; i < sizeof libs / sizeof libs[0] && !redraw_line; i++)
+		if ((lib = dlopen(libs[i], RTLD_LAZY | RTLD_NOLOAD)) != NULL)
+			*(void **)&redraw_line =
+			    dlsym(lib, "rl_forced_update_display");
+#endif
+}
+
+/* Before a round's output: clear the line the prompt is on. */
+static void
+repl_before_round(void)
+{
+	fputs("\r\033[K", stdout);
+	fflush(stdout);
+}
+
+/* After it: refresh the prompt's names, and draw the prompt again. */
+static void
+repl_after_round(void)
+{
+	PyObject *r = PyObject_CallMethod(hotload_module, "_repl_refresh",
+					  "i", redraw_line == NULL);
+
+	if (r == NULL)
+		PyErr_PrintEx(0);
+	Py_XDECREF(r);
+	pyrun_flush();
+	if (redraw_line != NULL)
+		redraw_line();
+}
+
+/*
+ * While the prompt waits for a line, Python calls this every 100 ms (with
+ * readline), or once before each line. Run a round if files changed.
+ */
+static int
+repl_input_hook(void)
+{
+	PyGILState_STATE gil = PyGILState_Ensure();
+	enum step_status st;
+	int status;
+
+	/* With readline, look and go back, so Ctrl-C reaches the prompt at
+	 * once; without it, wait here until a line is typed. */
+	status = loop_next(repl_loop, repl_polls ? 0 : -1, &st);
+	if (sig_caught() != 0 && sig_caught() != SIGINT) {
+		PyGILState_Release(gil);
+		finish(LOOP_STOPPED);
+	}
+	if (status == LOOP_STOPPED) {
+		/* Ctrl-C stopped a round: back to the prompt, as in python. */
+		sig_forget(SIGINT);
+		hl_msg("round %lu interrupted", repl_loop->r->count);
+		if (repl_loop->after_round != NULL)
+			repl_loop->after_round();
+	}
+	PyGILState_Release(gil);
+	return 0;
+}
+
+/*
+ * Give the user a Python prompt in the interpreter, until exit() or
+ * Ctrl-D, while saves go on running rounds. Returns the exit status.
+ */
+int
+pyhost_repl(struct loop *L)
+{
+	const char *home = getenv("HOME");
+	char history[4096];
+	PyObject *names, *r;
+	size_t i;
+	long status = EXIT_OK;
+
+	snprintf(history, sizeof history, "%s/.hotload_history",
+		 home ? home : ".");
+	names = PyList_New(0);
+	for (i = 0; names && i < options->nsteps; i++)
+		if (options->steps[i].kind == STEP_MODULE)
+			PyList_Append(names, PyUnicode_FromString(
+						 options->steps[i].module));
+	repl_loop = L;
+	L->input_fd = STDIN_FILENO;
+	L->keys = false;
+	L->before_round = repl_before_round;
+	L->after_round = repl_after_round;
+	r = PyObject_CallMethod(hotload_module, "_repl_start", "Os", names,
+				history);
+	Py_XDECREF(names);
+	if (r != NULL) {
+		repl_polls = PyObject_IsTrue(r) == 1;
+		Py_DECREF(r);
+		find_redraw();
+		PyOS_InputHook = repl_input_hook;
+		r = PyObject_CallMethod(hotload_module, "_repl", NULL);
+		PyOS_InputHook = NULL;
+	}
+	if (r == NULL && PyErr_ExceptionMatches(PyExc_SystemExit)) {
+		status = pyrun_exit_status();
+	} else if (r == NULL) {
+		PyErr_PrintEx(0);
+		status = EXIT_FAIL;
+	}
+	Py_XDECREF(r);
+	return (int)status;
 }

@@ -8,14 +8,16 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <signal.h>
+
 #include "hotload.h"
 #include "boot_py.h"
 
-static const struct filelist *watched;
+static struct filelist *watched;
 
 /* Tell the module which files are watched (NULL: none, any more). */
 void
-pymodule_set_files(const struct filelist *fl)
+pymodule_set_files(struct filelist *fl)
 {
 	watched = fl;
 }
@@ -32,8 +34,7 @@ is_watched(PyObject *self, PyObject *arg)
 		Py_RETURN_FALSE;
 	if (!PyUnicode_FSConverter(arg, &bytes))
 		return NULL;
-	found = strmap_get(&watched->index, PyBytes_AS_STRING(bytes)) !=
-		STRMAP_NONE;
+	found = filelist_has(watched, PyBytes_AS_STRING(bytes));
 	Py_DECREF(bytes);
 	return PyBool_FromLong(found);
 }
@@ -166,10 +167,10 @@ api_hotload(PyObject *self, PyObject *args, PyObject *kwargs)
 	struct options o;
 	struct filelist fl;
 	struct changes none = {0};
-	struct round r;
+	struct round r = {0};
+	struct loop L = {0};
 	struct watch *w = NULL;
 	double wait = 1.0 / 144;
-	int status;
 
 	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|d:hotload", names,
 					 &watch, &steps, &wait))
@@ -182,6 +183,8 @@ api_hotload(PyObject *self, PyObject *args, PyObject *kwargs)
 	memset(&o, 0, sizeof o);
 	o.interval_ms = wait > 0 ? wait * 1000 : 1000.0 / 144;
 	o.watcher = "auto";
+	o.stop_signal = SIGTERM;
+	o.kill_after = 5;
 	filelist_init(&fl, NULL, 0);
 	if (add_watch_paths(&fl, watch, 0) != 0 ||
 	    make_steps(self, steps, &o) != 0)
@@ -209,11 +212,16 @@ api_hotload(PyObject *self, PyObject *args, PyObject *kwargs)
 	pyrun_attach(self, &fl);
 	r.opt = &o;
 	r.files = &fl;
-	r.count = 0;
-	status = round_run(&r, &none, false) == STEP_INTERRUPTED
-			 ? LOOP_STOPPED
-			 : loop_run(w, &r, false, true);
-	(void)status;
+	r.w = w;
+	r.pending = &L.next;
+	L.w = w;
+	L.r = &r;
+	L.input_fd = -1;
+	L.ran = true;
+	if (round_run(&r, &none, false) != STEP_INTERRUPTED)
+		loop_run(&L, false);
+	loop_free(&L);
+	command_stop_all(&o);
 	hl_msg("stopped");
 	pyrun_detach();
 	result = PyObject_CallMethod(self, "_session", "i", -1);
@@ -258,6 +266,8 @@ PyInit_hotload(void)
 	m = PyModule_Create(&moduledef);
 	if (m == NULL)
 		return NULL;
+	if (PyModule_AddStringConstant(m, "__version__", HOTLOAD_VERSION) != 0)
+		goto fail;
 	dict = PyModule_GetDict(m);
 	if (PyDict_GetItemString(dict, "__builtins__") == NULL &&
 	    PyDict_SetItemString(dict, "__builtins__", PyEval_GetBuiltins()) != 0)

@@ -9,6 +9,7 @@
 #include <Python.h>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -22,7 +23,7 @@ static int start_dir = -1;
 
 /* Start running rounds with the hotload module mod over the files fl. */
 void
-pyrun_attach(void *mod, const struct filelist *fl)
+pyrun_attach(void *mod, struct filelist *fl)
 {
 	pymodule_set_files(fl);
 	module = mod;
@@ -142,6 +143,32 @@ print_to_stderr(PyObject *obj)
 }
 
 /*
+ * The exit status a SystemExit being raised asks for, as python would take
+ * it: None is 0, a number is itself, anything else is printed and is 1.
+ * Clears the exception.
+ */
+long
+pyrun_exit_status(void)
+{
+	PyObject *exc = take_exception(), *code;
+	long status;
+
+	code = exc ? PyObject_GetAttrString(exc, "code") : NULL;
+	if (code == NULL || code == Py_None) {
+		status = 0;
+	} else if (PyLong_Check(code)) {
+		status = PyLong_AsLong(code);
+	} else {
+		print_to_stderr(code);
+		status = 1;
+	}
+	PyErr_Clear();
+	Py_XDECREF(code);
+	Py_XDECREF(exc);
+	return status;
+}
+
+/*
  * Deal with the exception a step raised: KeyboardInterrupt ends hotload;
  * SystemExit ends the step with its code, as it would end python; anything
  * else prints its traceback. what names the part of the step that failed.
@@ -149,7 +176,7 @@ print_to_stderr(PyObject *obj)
 static enum step_status
 step_exception(const char *what, char *detail, size_t len)
 {
-	PyObject *type = PyErr_Occurred(), *exc, *code;
+	PyObject *type = PyErr_Occurred();
 	long status;
 
 	if (PyErr_GivenExceptionMatches(type, PyExc_KeyboardInterrupt)) {
@@ -163,19 +190,7 @@ step_exception(const char *what, char *detail, size_t len)
 		print_exception();
 		return STEP_FAILED;
 	}
-	exc = take_exception();
-	code = exc ? PyObject_GetAttrString(exc, "code") : NULL;
-	if (code == NULL || code == Py_None) {
-		status = 0;
-	} else if (PyLong_Check(code)) {
-		status = PyLong_AsLong(code);
-	} else {
-		print_to_stderr(code);
-		status = 1;
-	}
-	PyErr_Clear();
-	Py_XDECREF(code);
-	Py_XDECREF(exc);
+	status = pyrun_exit_status();
 	snprintf(detail, len, "%sexit %ld", what, status);
 	return status == 0 ? STEP_OK : STEP_FAILED;
 }
@@ -231,15 +246,82 @@ after_python(enum step_status st)
 }
 
 /*
+ * With --restart, a thread watches the files while Python code runs, and
+ * interrupts that code with SIGINT when one changes: only a signal sent to
+ * the main thread raises KeyboardInterrupt promptly in every Python.
+ */
+struct restart_watch {
+	struct round *r;
+	pthread_t main, thread;
+	int stop[2];                  /* written to when the step is over */
+	volatile sig_atomic_t fired; /* a change was seen, SIGINT sent */
+};
+
+static void *
+restart_thread(void *arg)
+{
+	struct restart_watch *rw = arg;
+	struct watch *w = rw->r->w;
+	int n;
+
+	w->input_fd = rw->stop[0];
+	do
+		n = watch_wait(w, -1, rw->r->pending);
+	while (n == WATCH_SIGNAL);
+	if (n > 0) {
+		rw->fired = 1;
+		pthread_kill(rw->main, SIGINT);
+	}
+	return NULL;
+}
+
+static bool
+restart_watch_start(struct restart_watch *rw, struct round *r)
+{
+	memset(rw, 0, sizeof *rw);
+	rw->r = r;
+	rw->main = pthread_self();
+	if (!r->opt->restart || r->w == NULL || pipe(rw->stop) != 0)
+		return false;
+	if (pthread_create(&rw->thread, NULL, restart_thread, rw) != 0) {
+		close(rw->stop[0]);
+		close(rw->stop[1]);
+		return false;
+	}
+	return true;
+}
+
+/* The step is over: stop the thread. Returns whether it sent SIGINT. */
+static bool
+restart_watch_stop(struct restart_watch *rw, int input_fd)
+{
+	ssize_t n;
+
+	pyrun_begin_wait();
+	n = write(rw->stop[1], "", 1);
+	(void)n;
+	pthread_join(rw->thread, NULL);
+	pyrun_end_wait();
+	close(rw->stop[0]);
+	close(rw->stop[1]);
+	rw->r->w->input_fd = input_fd;
+	return rw->fired;
+}
+
+/*
  * Run a module step: its object's pre_reload_hook(module) unless this is the
  * first import, its load() (import or reload), and its post_reload_hook with
- * the fresh module. Returns how it went, with a word on it in detail.
+ * the fresh module. With --restart, a change meanwhile stops the step.
+ * Returns how it went, with a word on it in detail.
  */
 enum step_status
-pyrun_module_step(struct step *s, char *detail, size_t len)
+pyrun_module_step(struct round *rd, struct step *s, char *detail, size_t len)
 {
 	PyObject *obj = s->obj, *mod, *fresh, *r;
 	enum step_status st = STEP_OK;
+	struct restart_watch rw;
+	int input = rd->w ? rd->w->input_fd : -1;
+	bool watching = restart_watch_start(&rw, rd);
 	char what[300];
 
 	detail[0] = '\0';
@@ -261,6 +343,16 @@ pyrun_module_step(struct step *s, char *detail, size_t len)
 			 len);
 		Py_XDECREF(r);
 		Py_DECREF(fresh);
+	}
+	if (watching && restart_watch_stop(&rw, input)) {
+		/* The SIGINT was ours: a restart, not the user's Ctrl-C. */
+		if (PyErr_CheckSignals() != 0)
+			PyErr_Clear();
+		sig_forget(SIGINT);
+		if (st == STEP_INTERRUPTED) {
+			st = STEP_RESTART;
+			snprintf(detail, len, "stopped for a change");
+		}
 	}
 	after_python(st);
 	return st;

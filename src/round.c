@@ -70,10 +70,10 @@ round_run(struct round *r, const struct changes *chg, bool new_files)
 		detail[0] = '\0';
 		switch (s->kind) {
 		case STEP_MODULE:
-			st = pyrun_module_step(s, detail, sizeof detail);
+			st = pyrun_module_step(r, s, detail, sizeof detail);
 			break;
 		case STEP_RUN:
-			st = command_run(s->arg, r->files, chg, detail,
+			st = command_run(r, s->arg, chg, detail,
 					 sizeof detail);
 			break;
 		case STEP_CLEAR:
@@ -86,6 +86,14 @@ round_run(struct round *r, const struct changes *chg, bool new_files)
 		}
 		if (st == STEP_INTERRUPTED)
 			return st;
+		if (st == STEP_RESTART) {
+			/* The round starts again: say what it got to. */
+			all = st;
+			status_add(line, sizeof line, "%s%s",
+				   line[0] ? ", " : "", s->label);
+			status_add(line, sizeof line, " %s%s", detail, "");
+			break;
+		}
 		if (st > all)
 			all = st;
 		status_add(line, sizeof line, "%s%s", line[0] ? ", " : "",
@@ -96,7 +104,10 @@ round_run(struct round *r, const struct changes *chg, bool new_files)
 	if (!r->opt->quiet) {
 		format_ms(took, sizeof took, mono_ns() - start);
 		hl_msg("round %lu %s in %s: %s", r->count,
-		       all == STEP_OK ? "ok" : "failed", took, line);
+		       all == STEP_OK	      ? "ok"
+		       : all == STEP_RESTART ? "restarted"
+					     : "failed",
+		       took, line);
 	}
 	return all;
 }

@@ -131,52 +131,61 @@ sig_drain(void)
 }
 
 /*
- * Wait until fd (if not -1) is readable, a signal arrives, or timeout_ns
- * passes (never if negative). Returns 1 for fd, -1 for a signal, 0 for the
- * timeout. The timeout is kept to the nanosecond, where pselect can serve.
+ * Wait until fd or fd2 (either may be -1) is readable, a signal arrives, or
+ * timeout_ns passes (never if negative). Returns 1 for fd, 2 for fd2, -1 for
+ * a signal, 0 for the timeout. The timeout is kept to the nanosecond where
+ * pselect can serve.
  */
 int
-sig_poll(int fd, int64_t timeout_ns)
+sig_poll(int fd, int fd2, int64_t timeout_ns)
 {
 	const int64_t day = (int64_t)86400 * 1000000000;
 	struct timespec ts, *tsp = NULL;
-	struct pollfd p[2];
+	struct pollfd p[3];
 	fd_set set;
-	int n, top = fd > wake[0] ? fd : wake[0];
+	int n, i, top = wake[0];
 
+	if (fd > top)
+		top = fd;
+	if (fd2 > top)
+		top = fd2;
 	if (timeout_ns > day)
 		timeout_ns = day;
+	p[0].fd = wake[0];
+	p[1].fd = fd;
+	p[2].fd = fd2;
+	for (i = 0; i < 3; i++) {
+		p[i].events = POLLIN;
+		p[i].revents = 0;
+	}
 	if (top >= FD_SETSIZE) {
-		p[0].fd = wake[0];
-		p[0].events = POLLIN;
-		p[1].fd = fd;
-		p[1].events = POLLIN;
-		n = poll(p, fd == -1 ? 1 : 2,
-			 timeout_ns < 0 ? -1
-					: (int)((timeout_ns + 999999) / 1000000));
-		if (n > 0 && p[0].revents != 0)
-			n = -2;
+		n = poll(p, 3, timeout_ns < 0 ? -1
+					      : (int)((timeout_ns + 999999) /
+						      1000000));
 	} else {
 		FD_ZERO(&set);
-		FD_SET(wake[0], &set);
-		if (fd != -1)
-			FD_SET(fd, &set);
+		for (i = 0; i < 3; i++)
+			if (p[i].fd != -1)
+				FD_SET(p[i].fd, &set);
 		if (timeout_ns >= 0) {
 			ts.tv_sec = (time_t)(timeout_ns / 1000000000);
 			ts.tv_nsec = (long)(timeout_ns % 1000000000);
 			tsp = &ts;
 		}
 		n = pselect(top + 1, &set, NULL, NULL, tsp, NULL);
-		if (n > 0 && FD_ISSET(wake[0], &set))
-			n = -2;
-	}
-	if (n == -2) {
-		sig_drain();
-		return -1;
+		for (i = 0; n > 0 && i < 3; i++)
+			if (p[i].fd != -1 && FD_ISSET(p[i].fd, &set))
+				p[i].revents = POLLIN;
 	}
 	if (n == -1)
 		return errno == EINTR ? -1 : 0;
-	return n > 0;
+	if (n == 0)
+		return 0;
+	if (p[0].revents != 0) {
+		sig_drain();
+		return -1;
+	}
+	return p[1].revents != 0 ? 1 : 2;
 }
 
 /* Return the signal that asked hotload to end, or 0. */
@@ -194,6 +203,14 @@ sig_note(int signo)
 		caught = signo;
 }
 
+/* Forget that signo asked hotload to end: hotload sent it itself. */
+void
+sig_forget(int signo)
+{
+	if (caught == signo)
+		caught = 0;
+}
+
 /*
  * End hotload by signo, so that the parent sees how it ended (a shell shows
  * status 128 + signo, and stops a loop or script interrupted by Ctrl-C).
@@ -205,6 +222,7 @@ sig_exit(int signo)
 	sigset_t set;
 
 	fflush(stdout);
+	term_restore();
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);

@@ -110,6 +110,7 @@ watch_open(struct filelist *fl, const struct options *o)
 	bool automatic = strcmp(o->watcher, "auto") == 0;
 
 	w->files = fl;
+	w->input_fd = -1;
 	w->quiet = o->quiet;
 	w->verbose = o->verbose;
 	w->can_fall_back = automatic;
@@ -149,7 +150,8 @@ watch_close(struct watch *w)
 /*
  * Wait up to timeout_ns (forever if negative) for files to change, and add
  * the changed ones to out. Returns how many changes were seen, 0 if none
- * before the timeout, or -1 if a signal arrived.
+ * before the timeout, WATCH_SIGNAL if a signal arrived, or WATCH_INPUT if
+ * there is input on input_fd.
  */
 int
 watch_wait(struct watch *w, int64_t timeout_ns, struct changes *out)
@@ -177,19 +179,20 @@ int
 watch_settle(struct watch *w, struct changes *out)
 {
 	int64_t start = mono_ns();
-	int n, total = 0;
+	int n = 0, total = 0, input = w->input_fd;
 
+	w->input_fd = -1; /* a burst is gathered whole, whatever is typed */
 	if (w->be->settle != NULL)
-		return w->be->settle(w, out, start + COLLATE_MAX_NS);
-	while (mono_ns() - start < COLLATE_MAX_NS) {
-		n = watch_wait(w, watch_quiet_ns(w, out), out);
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		total += n;
-	}
-	return total;
+		total = w->be->settle(w, out, start + COLLATE_MAX_NS);
+	else
+		while (mono_ns() - start < COLLATE_MAX_NS) {
+			n = watch_wait(w, watch_quiet_ns(w, out), out);
+			if (n <= 0)
+				break;
+			total += n;
+		}
+	w->input_fd = input;
+	return n < 0 ? WATCH_SIGNAL : total;
 }
 
 /* Say which files went away since the last report, if any did. */

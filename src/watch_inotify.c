@@ -454,10 +454,12 @@ ino_wait(struct watch *w, int64_t timeout_ns, struct changes *out)
 			until = s->next_retry;
 		if (deadline >= 0 && deadline < until)
 			until = deadline;
-		r = sig_poll(s->fd, until > now ? until - now : 0);
+		r = sig_poll(s->fd, w->input_fd, until > now ? until - now : 0);
 		if (r < 0)
-			return -1;
-		if (r > 0)
+			return WATCH_SIGNAL;
+		if (r == 2)
+			return WATCH_INPUT;
+		if (r == 1)
 			n = read_events(w, out);
 		if (fell_back(w) || n > 0)
 			return n;
@@ -483,7 +485,7 @@ ino_settle(struct watch *w, struct changes *out, int64_t limit)
 		quiet = watch_quiet_ns(w, out);
 		if (s->nwriting && quiet < WRITER_QUIET_NS)
 			quiet = WRITER_QUIET_NS;
-		r = sig_poll(s->fd, limit - now < quiet ? limit - now : quiet);
+		r = sig_poll(s->fd, -1, limit - now < quiet ? limit - now : quiet);
 		if (r < 0)
 			return -1;
 		if (r == 0)

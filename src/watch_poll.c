@@ -66,8 +66,12 @@ poll_wait(struct watch *w, int64_t timeout_ns, struct changes *out)
 		until = w->next_sweep;
 		if (deadline >= 0 && deadline < until)
 			until = deadline;
-		if (sig_poll(-1, until - now) < 0)
-			return -1;
+		switch (sig_poll(w->input_fd, -1, until - now)) {
+		case -1:
+			return WATCH_SIGNAL;
+		case 1:
+			return WATCH_INPUT;
+		}
 		now = mono_ns();
 	}
 }

@@ -38,7 +38,7 @@ def hotload_argv(args):
     """The command line that runs hotload with args, and the backend."""
     return [BIN] + (["--watcher=" + WATCHER] if WATCHER else []) + list(args)
 
-ROUND = re.compile(r"^hotload: round (\d+) (ok|failed)", re.M)
+ROUND = re.compile(r"^hotload: round (\d+) (ok|failed|restarted)", re.M)
 
 
 def clean_env(**extra):
