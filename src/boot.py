@@ -270,10 +270,38 @@ class ReloadedPythonModule(Runnable):
         if self.recursive:
             _reload_changed(skip=(self.module,))
         if self.module is None:
-            self.module = importlib.import_module(self.name)
+            self.module = self._first_import()
         else:
             self.module = importlib.reload(self.module)
         return self.module
+
+    def _first_import(self):
+        """Import the module as import_module() would, except that a module
+        whose first run is interrupted (a server stopped by --restart) is
+        kept, so that its pre_reload_hook can clean up after it and the next
+        round reloads it."""
+        name = self.name
+        if name in sys.modules:
+            return importlib.import_module(name)
+        parent, _, child = name.rpartition(".")
+        if parent:
+            importlib.import_module(parent)
+        spec = importlib.util.find_spec(name)
+        if spec is None:
+            raise ModuleNotFoundError("No module named %r" % name, name=name)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except KeyboardInterrupt:
+            self.module = module
+            raise
+        except BaseException:
+            sys.modules.pop(name, None)
+            raise
+        if parent:
+            setattr(sys.modules[parent], child, module)
+        return sys.modules[name]
 
     def run(self, **kwargs):
         if self.module is not None:
