@@ -273,11 +273,33 @@ filelist_rescan(struct filelist *fl, size_t dir)
 	free(path);
 }
 
+/* Say that path cannot be looked at; past the first few, only count. */
+static void
+report(struct filelist *fl, const char *path, int error, bool kept)
+{
+	if (fl->nreported++ < 10)
+		hl_msg("%.200s%s: %s (%s)", path, strlen(path) > 200 ? "..." : "",
+		       strerror(error),
+		       kept ? "watching for it to appear" : "skipped");
+}
+
+/* After the paths are added: count the ones not named. */
+void
+filelist_report_rest(struct filelist *fl)
+{
+	if (fl->nreported > 10)
+		hl_msg("%zu more paths cannot be looked at now (watching for "
+		       "those to appear)",
+		       fl->nreported - 10);
+	fl->nreported = 0;
+}
+
 /*
  * Add one path: a file, a directory (its files), or a missing file, which is
- * watched for until it appears. Paths from the command line (explicit) are
- * kept whatever their ending. Returns 0, or the errno of a path that cannot
- * be looked at.
+ * watched for until it appears; a path too long to ever look at is skipped.
+ * Paths from the command line (explicit) are kept whatever their ending.
+ * Returns 0, or the errno of a path that cannot be looked at, after saying
+ * so.
  */
 int
 filelist_add(struct filelist *fl, const char *path, bool explicit)
@@ -295,6 +317,13 @@ filelist_add(struct filelist *fl, const char *path, bool explicit)
 		free(abs);
 		return 0;
 	}
+	if (error == ENAMETOOLONG) {
+		report(fl, path, error, false);
+		free(abs);
+		return error;
+	}
+	if (error != 0)
+		report(fl, path, error, true);
 	add_entry(fl, abs);
 	return error;
 }
@@ -310,7 +339,7 @@ filelist_read(struct filelist *fl, FILE *fp, int sep)
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	int count = 0, error;
+	int count = 0;
 
 	while ((n = getdelim(&line, &cap, sep, fp)) != -1) {
 		if (n > 0 && line[n - 1] == sep)
@@ -319,10 +348,7 @@ filelist_read(struct filelist *fl, FILE *fp, int sep)
 			line[--n] = '\0';
 		if (n == 0)
 			continue;
-		error = filelist_add(fl, line, false);
-		if (error != 0)
-			hl_msg("%s: %s (watching for it to appear)", line,
-			       strerror(error));
+		filelist_add(fl, line, false);
 		count++;
 	}
 	free(line);

@@ -133,12 +133,14 @@ struct filelist {
 	size_t cwdlen;
 	char *const *exts;
 	size_t nexts;
+	size_t nreported; /* paths that could not be looked at, said so */
 };
 
 void filelist_init(struct filelist *, char *const *, size_t);
 void filelist_free(struct filelist *);
 int filelist_add(struct filelist *, const char *, bool);
 int filelist_read(struct filelist *, FILE *, int);
+void filelist_report_rest(struct filelist *);
 size_t filelist_stat_all(struct filelist *);
 bool filelist_has(struct filelist *, const char *);
 size_t filelist_dir(struct filelist *, const char *, bool);
@@ -215,6 +217,7 @@ void sig_set_interrupt(void (*)(void));
 int sig_wake_fd(void);
 void sig_drain(void);
 int sig_poll(int, int, int64_t);
+void sig_watch_output(bool);
 int sig_caught(void);
 void sig_note(int);
 void sig_forget(int);

@@ -33,17 +33,14 @@ static void
 read_files(const struct options *o, struct filelist *fl)
 {
 	size_t i;
-	int error;
 
-	for (i = 0; i < o->npaths; i++) {
-		error = filelist_add(fl, o->paths[i], true);
-		if (error != 0)
-			hl_msg("%s: %s (watching for it to appear)",
-			       o->paths[i], strerror(error));
-	}
+	for (i = 0; i < o->npaths; i++)
+		filelist_add(fl, o->paths[i], true);
 	/* One round right away needs no list: stdin may never end. */
-	if (o->npaths > 0 || (o->once && !o->postpone))
+	if (o->npaths > 0 || (o->once && !o->postpone)) {
+		filelist_report_rest(fl);
 		return;
+	}
 	if (isatty(STDIN_FILENO)) {
 		hl_msg("no files to watch: name them as arguments or pipe "
 		       "them in, as in: find . -name '*.py' | hotload -m lib");
@@ -54,6 +51,22 @@ read_files(const struct options *o, struct filelist *fl)
 		       strerror(errno));
 		exit(EXIT_FAIL);
 	}
+	filelist_report_rest(fl);
+}
+
+/*
+ * Make sure descriptors 0, 1 and 2 are open, on /dev/null if need be, so
+ * that no file hotload opens takes their place.
+ */
+static void
+open_std_fds(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
 }
 
 /*
@@ -110,6 +123,7 @@ main(int argc, char **argv)
 	const char *env;
 	bool python, watching;
 
+	open_std_fds();
 	switch (options_parse(&opt, argc, argv, stderr)) {
 	case PARSE_EXIT:
 		return EXIT_OK;
@@ -129,6 +143,7 @@ main(int argc, char **argv)
 		hl_msg("cannot create a pipe: %s", strerror(errno));
 		return EXIT_FAIL;
 	}
+	sig_watch_output(true);
 	filelist_init(&files, opt.exts, opt.nexts);
 	read_files(&opt, &files);
 	if (!check_options(&opt))

@@ -44,16 +44,13 @@ static int
 add_watch_paths(struct filelist *fl, PyObject *watch, int depth)
 {
 	PyObject *it, *item, *bytes;
-	int error;
+	int error = 0;
 
 	if (PyUnicode_Check(watch) || PyBytes_Check(watch) ||
 	    PyObject_HasAttrString(watch, "__fspath__")) {
 		if (!PyUnicode_FSConverter(watch, &bytes))
 			return -1;
-		error = filelist_add(fl, PyBytes_AS_STRING(bytes), true);
-		if (error != 0)
-			hl_msg("%s: %s (watching for it to appear)",
-			       PyBytes_AS_STRING(bytes), strerror(error));
+		filelist_add(fl, PyBytes_AS_STRING(bytes), true);
 		Py_DECREF(bytes);
 		return 0;
 	}
@@ -189,6 +186,7 @@ api_hotload(PyObject *self, PyObject *args, PyObject *kwargs)
 	if (add_watch_paths(&fl, watch, 0) != 0 ||
 	    make_steps(self, steps, &o) != 0)
 		goto out;
+	filelist_report_rest(&fl);
 	if (sig_init(true, false) != 0) {
 		PyErr_SetFromErrno(PyExc_OSError);
 		goto out;

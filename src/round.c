@@ -1,4 +1,6 @@
 /* round.c: one round, every step in command-line order, and its status. */
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,6 +22,15 @@ round_clear_terminal(void)
 	if (fd != -1)
 		n = write(fd, clear_seq, sizeof clear_seq - 1);
 	(void)n;
+}
+
+/* Is stdout a pipe whose reader has gone (as after hotload | head)? */
+static bool
+stdout_broken(void)
+{
+	struct pollfd p = {STDOUT_FILENO, 0, 0};
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR) != 0;
 }
 
 /* Append printf-style text to the status line in buf. */
@@ -100,6 +111,11 @@ round_run(struct round *r, const struct changes *chg, bool new_files)
 			   s->label);
 		status_add(line, sizeof line, " %s%s",
 			   st == STEP_OK ? "ok" : detail, "");
+	}
+	if (stdout_broken()) {
+		/* Nobody reads the output any more: end as a pipeline would. */
+		sig_note(SIGPIPE);
+		return STEP_INTERRUPTED;
 	}
 	if (!r->opt->quiet) {
 		format_ms(took, sizeof took, mono_ns() - start);

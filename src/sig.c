@@ -4,19 +4,22 @@
  * SIGCHLD included, writes a byte to a pipe, so that a wait on the pipe
  * wakes up whichever thread the kernel delivered the signal to.
  */
+#ifdef __linux__
+#define _GNU_SOURCE /* ppoll: poll with a timeout to the nanosecond */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "hotload.h"
 
 static int wake[2] = {-1, -1};
+static bool watch_output;
 static volatile sig_atomic_t caught;
 static void (*interrupt_python)(void);
 
@@ -130,62 +133,61 @@ sig_drain(void)
 		;
 }
 
+/* Have waits also end hotload when nobody reads its output any more. */
+void
+sig_watch_output(bool on)
+{
+	watch_output = on;
+}
+
 /*
  * Wait until fd or fd2 (either may be -1) is readable, a signal arrives, or
  * timeout_ns passes (never if negative). Returns 1 for fd, 2 for fd2, -1 for
- * a signal, 0 for the timeout. The timeout is kept to the nanosecond where
- * pselect can serve.
+ * a signal, 0 for the timeout. A standard output whose reader has gone
+ * counts as SIGPIPE, when asked for.
  */
 int
 sig_poll(int fd, int fd2, int64_t timeout_ns)
 {
 	const int64_t day = (int64_t)86400 * 1000000000;
-	struct timespec ts, *tsp = NULL;
-	struct pollfd p[3];
-	fd_set set;
-	int n, i, top = wake[0];
+	struct pollfd p[4];
+	int n, i;
 
-	if (fd > top)
-		top = fd;
-	if (fd2 > top)
-		top = fd2;
 	if (timeout_ns > day)
 		timeout_ns = day;
 	p[0].fd = wake[0];
 	p[1].fd = fd;
 	p[2].fd = fd2;
-	for (i = 0; i < 3; i++) {
-		p[i].events = POLLIN;
+	p[3].fd = watch_output ? STDOUT_FILENO : -1;
+	for (i = 0; i < 4; i++) {
+		p[i].events = i < 3 ? POLLIN : 0;
 		p[i].revents = 0;
 	}
-	if (top >= FD_SETSIZE) {
-		n = poll(p, 3, timeout_ns < 0 ? -1
-					      : (int)((timeout_ns + 999999) /
-						      1000000));
-	} else {
-		FD_ZERO(&set);
-		for (i = 0; i < 3; i++)
-			if (p[i].fd != -1)
-				FD_SET(p[i].fd, &set);
-		if (timeout_ns >= 0) {
-			ts.tv_sec = (time_t)(timeout_ns / 1000000000);
-			ts.tv_nsec = (long)(timeout_ns % 1000000000);
-			tsp = &ts;
-		}
-		n = pselect(top + 1, &set, NULL, NULL, tsp, NULL);
-		for (i = 0; n > 0 && i < 3; i++)
-			if (p[i].fd != -1 && FD_ISSET(p[i].fd, &set))
-				p[i].revents = POLLIN;
+#ifdef __linux__
+	{
+		struct timespec ts;
+
+		ts.tv_sec = (time_t)(timeout_ns / 1000000000);
+		ts.tv_nsec = (long)(timeout_ns % 1000000000);
+		n = ppoll(p, 4, timeout_ns < 0 ? NULL : &ts, NULL);
 	}
+#else
+	n = poll(p, 4, timeout_ns < 0 ? -1
+				      : (int)((timeout_ns + 999999) / 1000000));
+#endif
 	if (n == -1)
 		return errno == EINTR ? -1 : 0;
 	if (n == 0)
 		return 0;
+	if (p[3].revents & POLLERR) {
+		sig_note(SIGPIPE);
+		return -1;
+	}
 	if (p[0].revents != 0) {
 		sig_drain();
 		return -1;
 	}
-	return p[1].revents != 0 ? 1 : 2;
+	return p[1].revents != 0 ? 1 : p[2].revents != 0 ? 2 : 0;
 }
 
 /* Return the signal that asked hotload to end, or 0. */
