@@ -412,8 +412,9 @@ read_events(struct watch *w, struct changes *out)
 	}
 	track_links(w, first);
 	if (sync_dirs(w) != 0) {
+		/* Out of watches: poll from now on, and look at everything. */
 		fallback(w, NULL);
-		overflow = true;
+		return watch_sweep(w, out);
 	}
 	count += watch_adopt(w, first, out);
 	for (i = 0; i < s->touched.n; i++)

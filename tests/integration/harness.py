@@ -49,6 +49,10 @@ def clean_env(**extra):
                     "HOTLOAD_BIN", "HOTLOAD_SOURCE_DIR") \
                 or name.startswith("HOTLOAD_RUNNING"):
             del env[name]
+    # In the ASan build, the extension module needs the runtime loaded
+    # before python starts.
+    if os.environ.get("HOTLOAD_ASAN_PRELOAD"):
+        env["LD_PRELOAD"] = os.environ["HOTLOAD_ASAN_PRELOAD"]
     env.update(extra)
     return env
 
