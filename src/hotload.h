@@ -274,6 +274,7 @@ struct round {
 	struct filelist *files;
 	struct watch *w;         /* watched while a step runs (--restart) */
 	struct changes *pending; /* where changes seen meanwhile go */
+	struct loop *loop;       /* told when the steps are done */
 	unsigned long count;
 	bool stdin_null;         /* commands read /dev/null, not our stdin */
 };
@@ -292,7 +293,6 @@ struct loop {
 	struct round *r;
 	struct changes next;        /* the changes for the next round */
 	int chain;                  /* rounds in a row their forerunner began */
-	bool ran;                   /* a round just ran */
 	int input_fd;               /* keys, or the prompt's input; or -1 */
 	bool keys;                  /* input_fd is the terminal, for keys */
 	void (*before_round)(void); /* the prompt makes room for output */
@@ -302,6 +302,7 @@ struct loop {
 int loop_next(struct loop *, int64_t, enum step_status *);
 int loop_run(struct loop *, bool);
 void loop_free(struct loop *);
+void loop_steps_done(struct loop *);
 bool loop_stopping(int);
 
 #endif

@@ -82,15 +82,9 @@ wait_burst(struct loop *L, int64_t timeout_ns, bool *fresh)
 {
 	int n = 0, key;
 
+	/* What is in L->next already came while the last round ran. */
 	*fresh = false;
 	L->w->input_fd = L->input_fd;
-	/* First the changes made while the last round ran. */
-	if (L->ran) {
-		L->ran = false;
-		n = wait_changes(L->w, 0, false, &L->next);
-		if (n < 0 && n != WATCH_INPUT)
-			return n;
-	}
 	while (L->next.n == 0) {
 		n = wait_changes(L->w, timeout_ns, false, &L->next);
 		if (n == LOOP_STOPPED)
@@ -112,6 +106,22 @@ wait_burst(struct loop *L, int64_t timeout_ns, bool *fresh)
 	return 0;
 }
 
+/*
+ * The round's steps are done: take the changes made while they ran, before
+ * the round's end is reported, so that a save made after the report is
+ * never taken for the round's own write.
+ */
+void
+loop_steps_done(struct loop *L)
+{
+	int input = L->w->input_fd;
+
+	L->w->input_fd = -1;
+	while (watch_wait(L->w, 0, &L->next) == WATCH_SIGNAL)
+		;
+	L->w->input_fd = input;
+}
+
 /* Run a round for the changes in L->next, which then starts empty again. */
 static enum step_status
 run_round(struct loop *L, bool new_files)
@@ -122,6 +132,7 @@ run_round(struct loop *L, bool new_files)
 	memset(&L->next, 0, sizeof L->next);
 	/* Changes seen while a step runs (--restart) are for the next one. */
 	L->r->pending = &L->next;
+	L->r->loop = L;
 	if (L->r->opt->verbose)
 		report_changes(L->w->files, &now);
 	if (L->before_round != NULL)
@@ -137,7 +148,6 @@ run_round(struct loop *L, bool new_files)
 	} else {
 		changes_free(&now);
 	}
-	L->ran = true;
 	return st;
 }
 
@@ -179,7 +189,6 @@ loop_next(struct loop *L, int64_t timeout_ns, enum step_status *st)
 			       L->w->files->v[L->next.idx[0]].name);
 			changes_clear(&L->next);
 			L->chain = 0;
-			L->ran = false;
 			continue;
 		}
 		while ((*st = run_round(L, new_files)) == STEP_RESTART) {

@@ -163,6 +163,7 @@ main(int argc, char **argv)
 	round.files = &files;
 	round.w = w;
 	round.pending = &loop.next;
+	round.loop = &loop;
 	round.stdin_null = opt.repl;
 	loop.w = w;
 	loop.r = &round;
@@ -182,7 +183,6 @@ main(int argc, char **argv)
 		       "change",
 		       files.n, files.n == 1 ? "" : "s");
 	}
-	loop.ran = !opt.postpone;
 	if (opt.repl)
 		finish(pyhost_repl(&loop));
 	finish(loop_run(&loop, opt.once));

@@ -212,10 +212,10 @@ api_hotload(PyObject *self, PyObject *args, PyObject *kwargs)
 	r.files = &fl;
 	r.w = w;
 	r.pending = &L.next;
+	r.loop = &L;
 	L.w = w;
 	L.r = &r;
 	L.input_fd = -1;
-	L.ran = true;
 	if (round_run(&r, &none, false) != STEP_INTERRUPTED)
 		loop_run(&L, false);
 	loop_free(&L);

@@ -112,6 +112,8 @@ round_run(struct round *r, const struct changes *chg, bool new_files)
 		status_add(line, sizeof line, " %s%s",
 			   st == STEP_OK ? "ok" : detail, "");
 	}
+	if (r->loop != NULL)
+		loop_steps_done(r->loop);
 	if (stdout_broken()) {
 		/* Nobody reads the output any more: end as a pipeline would. */
 		sig_note(SIGPIPE);
