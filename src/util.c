@@ -52,6 +52,25 @@ xreallocarray(void *p, size_t n, size_t size)
 	return xrealloc(p, n * size);
 }
 
+/*
+ * Grow the array p of *n elements of the given size, if need be, so that it
+ * holds element i; the new elements are zero. Returns the array.
+ */
+void *
+grow_zeroed(void *p, size_t *n, size_t i, size_t size)
+{
+	size_t want = *n ? *n : 64;
+
+	if (i < *n)
+		return p;
+	while (want <= i)
+		want *= 2;
+	p = xreallocarray(p, want, size);
+	memset((char *)p + *n * size, 0, (want - *n) * size);
+	*n = want;
+	return p;
+}
+
 char *
 xstrdup(const char *s)
 {

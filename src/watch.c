@@ -17,15 +17,7 @@
 void
 changes_add(struct changes *c, size_t i)
 {
-	if (i >= c->nmark) {
-		size_t n = c->nmark ? c->nmark : 64;
-
-		while (n <= i)
-			n *= 2;
-		c->mark = xrealloc(c->mark, n);
-		memset(c->mark + c->nmark, 0, n - c->nmark);
-		c->nmark = n;
-	}
+	c->mark = grow_zeroed(c->mark, &c->nmark, i, 1);
 	if (c->mark[i])
 		return;
 	c->mark[i] = 1;

@@ -131,15 +131,8 @@ add_watch(struct watch *w, size_t d)
 		return 0;
 	}
 	dir->wd = wd;
-	if ((size_t)wd >= s->nwd) {
-		size_t n = s->nwd ? s->nwd : 64;
-
-		while (n <= (size_t)wd)
-			n *= 2;
-		s->wd_dir = xreallocarray(s->wd_dir, n, sizeof *s->wd_dir);
-		memset(s->wd_dir + s->nwd, 0, (n - s->nwd) * sizeof *s->wd_dir);
-		s->nwd = n;
-	}
+	s->wd_dir = grow_zeroed(s->wd_dir, &s->nwd, (size_t)wd,
+				sizeof *s->wd_dir);
 	/* Two paths to one directory share a watch; chain them. */
 	first = s->wd_dir[wd];
 	if (first == 0) {
@@ -212,15 +205,7 @@ track_links(struct watch *w, size_t first)
 static void
 note_writing(struct ino *s, size_t i, bool open)
 {
-	if (i >= s->capwriting) {
-		size_t n = s->capwriting ? s->capwriting : 64;
-
-		while (n <= i)
-			n *= 2;
-		s->writing = xrealloc(s->writing, n);
-		memset(s->writing + s->capwriting, 0, n - s->capwriting);
-		s->capwriting = n;
-	}
+	s->writing = grow_zeroed(s->writing, &s->capwriting, i, 1);
 	if (s->writing[i] != open) {
 		s->writing[i] = open;
 		if (open)
