@@ -114,8 +114,11 @@ wait_burst(struct loop *L, int64_t timeout_ns, bool *fresh)
 void
 loop_steps_done(struct loop *L)
 {
-	int input = L->w->input_fd;
+	int input;
 
+	if (L->w == NULL) /* one round, no watching */
+		return;
+	input = L->w->input_fd;
 	L->w->input_fd = -1;
 	while (watch_wait(L->w, 0, &L->next) == WATCH_SIGNAL)
 		;

@@ -278,24 +278,32 @@ parse_ext(struct options *o, const char *arg, FILE *err)
 	return true;
 }
 
+/* Read arg as a number above lo (or equal to it, if lo_ok) up to hi. */
+static bool
+read_number(const char *arg, double lo, bool lo_ok, double hi, double *out)
+{
+	char *end;
+	double x;
+
+	errno = 0;
+	x = strtod(arg, &end);
+	if (errno != 0 || end == arg || *end != '\0' || !isfinite(x) ||
+	    x < lo || (x == lo && !lo_ok) || x > hi)
+		return false;
+	*out = x;
+	return true;
+}
+
 static bool
 parse_interval(struct options *o, const char *arg, FILE *err)
 {
-	char *end;
-	double ms;
-
-	errno = 0;
-	ms = strtod(arg, &end);
-	if (errno != 0 || end == arg || *end != '\0' || !isfinite(ms) ||
-	    ms <= 0 || ms > 3600000) {
-		fprintf(err,
-			"hotload: --interval '%s': give milliseconds, a number "
-			"above 0 such as 10 or 0.5\n",
-			arg);
-		return false;
-	}
-	o->interval_ms = ms;
-	return true;
+	if (read_number(arg, 0, false, 3600000, &o->interval_ms))
+		return true;
+	fprintf(err,
+		"hotload: --interval '%s': give milliseconds, a number above 0 "
+		"such as 10 or 0.5\n",
+		arg);
+	return false;
 }
 
 static const struct {
@@ -340,21 +348,13 @@ parse_signal(struct options *o, const char *arg, FILE *err)
 static bool
 parse_seconds(struct options *o, const char *arg, FILE *err)
 {
-	char *end;
-	double s;
-
-	errno = 0;
-	s = strtod(arg, &end);
-	if (errno != 0 || end == arg || *end != '\0' || !isfinite(s) ||
-	    s < 0 || s > 86400) {
-		fprintf(err,
-			"hotload: --kill-after '%s': give seconds, 0 or more, "
-			"such as 5 or 0.5\n",
-			arg);
-		return false;
-	}
-	o->kill_after = s;
-	return true;
+	if (read_number(arg, 0, true, 86400, &o->kill_after))
+		return true;
+	fprintf(err,
+		"hotload: --kill-after '%s': give seconds, 0 or more, such as 5 "
+		"or 0.5\n",
+		arg);
+	return false;
 }
 
 static bool
