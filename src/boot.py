@@ -165,6 +165,12 @@ def _changed_modules():
     return found
 
 
+def _reloaded_this_round(name):
+    """Did a ReloadModules step (or -R) reload the module this round?"""
+    return (_reloaded_in_round[0] == reloads
+            and name in _reloaded_in_round[1])
+
+
 def _reload_changed(skip=()):
     """Reload the imported modules whose files changed in this round,
     dependencies before the modules that import them, once a round; the
@@ -271,7 +277,7 @@ class ReloadedPythonModule(Runnable):
             _reload_changed(skip=(self.module,))
         if self.module is None:
             self.module = self._first_import()
-        else:
+        elif not _reloaded_this_round(self.name):
             self.module = importlib.reload(self.module)
         return self.module
 

@@ -23,8 +23,8 @@ extern char **environ;
 #define NAMES_MAX (96 * 1024)
 
 /* Process groups of commands that may still have processes in them. */
-static pid_t groups[64];
-static size_t ngroups;
+static pid_t *groups;
+static size_t ngroups, capgroups;
 
 /*
  * Build the child's argument vector, sh -c CMD sh FILE..., and environment,
@@ -167,8 +167,11 @@ note_group(pid_t pgid)
 		if (group_alive(groups[i]))
 			groups[kept++] = groups[i];
 	ngroups = kept;
-	if (ngroups < sizeof groups / sizeof groups[0])
-		groups[ngroups++] = pgid;
+	if (ngroups == capgroups) {
+		capgroups = capgroups ? capgroups * 2 : 8;
+		groups = xreallocarray(groups, capgroups, sizeof *groups);
+	}
+	groups[ngroups++] = pgid;
 }
 
 static int

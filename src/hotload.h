@@ -184,6 +184,7 @@ struct watch {
 	int64_t rate_ns;      /* the polling interval in use */
 	int64_t shown_rate_ns; /* the last one reported */
 	int64_t settle_ns;    /* quiet time that ends a burst of changes */
+	bool burst;           /* changes went on while the last round ran */
 	int64_t next_sweep;   /* monotonic time of the next sweep */
 	int64_t sweep_cost_ns; /* how long the last sweep took */
 	int input_fd;         /* a wait also ends when this is readable */
@@ -217,6 +218,7 @@ void sig_restore(void);
 void sig_set_interrupt(void (*)(void));
 int sig_wake_fd(void);
 void sig_drain(void);
+void sig_rewake(void);
 int sig_poll(int, int, int64_t);
 void sig_watch_output(bool);
 int sig_caught(void);

@@ -100,7 +100,10 @@ wait_burst(struct loop *L, int64_t timeout_ns, bool *fresh)
 		}
 		*fresh = n > 0;
 	}
-	if ((n = wait_changes(L->w, 0, true, &L->next)) < 0)
+	L->w->burst = !*fresh;
+	n = wait_changes(L->w, 0, true, &L->next);
+	L->w->burst = false;
+	if (n < 0)
 		return n;
 	*fresh |= n > 0;
 	return 0;
@@ -114,14 +117,19 @@ wait_burst(struct loop *L, int64_t timeout_ns, bool *fresh)
 void
 loop_steps_done(struct loop *L)
 {
-	int input;
+	int input, n;
 
 	if (L->w == NULL) /* one round, no watching */
 		return;
 	input = L->w->input_fd;
 	L->w->input_fd = -1;
-	while (watch_wait(L->w, 0, &L->next) == WATCH_SIGNAL)
-		;
+	while ((n = watch_wait(L->w, 0, &L->next)) == WATCH_SIGNAL)
+		if (loop_stopping(n)) {
+			/* The wait took the signal's wake-up: leave one for the
+			 * loop, which stops on it. */
+			sig_rewake();
+			break;
+		}
 	L->w->input_fd = input;
 }
 

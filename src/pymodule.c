@@ -198,8 +198,10 @@ api_hotload(PyObject *self, PyObject *args, PyObject *kwargs)
 	}
 	if (filelist_stat_all(&fl) == 0) {
 		PyErr_SetString(PyExc_ValueError,
-				"hotload(): nothing to watch: none of the "
-				"files in watch exist");
+				fl.n ? "hotload(): nothing to watch: none of the "
+				       "files in watch exist"
+				     : "hotload(): nothing to watch: watch holds "
+				       "no files");
 		goto restore;
 	}
 	result = PyObject_CallMethod(

@@ -53,6 +53,19 @@ pyrun_active(void)
 	return active;
 }
 
+/*
+ * Forget the exception being raised, after a call whose failure does not
+ * matter, except a KeyboardInterrupt: Python runs signal handlers inside
+ * such calls (a flush, say), and Ctrl-C must not be lost there.
+ */
+static void
+drop_error(void)
+{
+	if (PyErr_ExceptionMatches(PyExc_KeyboardInterrupt))
+		sig_note(SIGINT);
+	PyErr_Clear();
+}
+
 /* Return the exception being raised as an object, clearing it. */
 static PyObject *
 take_exception(void)
@@ -139,7 +152,7 @@ print_to_stderr(PyObject *obj)
 	if (err == NULL || err == Py_None ||
 	    PyFile_WriteObject(obj, err, Py_PRINT_RAW) != 0 ||
 	    PyFile_WriteString("\n", err) != 0)
-		PyErr_Clear();
+		drop_error();
 }
 
 /*
@@ -230,7 +243,7 @@ hook_label(PyObject *obj, const char *attr, const char *kind,
 	else
 		snprintf(buf, len, "%s: ", method);
 	Py_XDECREF(name);
-	PyErr_Clear();
+	drop_error();
 }
 
 /* After Python ran: flush its output, go back to the starting directory,
@@ -414,7 +427,7 @@ pyrun_round_begin(unsigned long count, const struct filelist *fl,
 	if (new_files) {
 		r = PyObject_CallMethod(module, "_forget_listings", NULL);
 		if (r == NULL)
-			PyErr_Clear();
+			drop_error();
 		Py_XDECREF(r);
 	}
 }
@@ -428,7 +441,7 @@ flush_stream(const char *name)
 		return;
 	r = PyObject_CallMethod(f, "flush", NULL);
 	if (r == NULL)
-		PyErr_Clear();
+		drop_error();
 	Py_XDECREF(r);
 }
 

@@ -123,6 +123,15 @@ sig_wake_fd(void)
 	return wake[1];
 }
 
+/* Wake the next wait up again, as a signal would. */
+void
+sig_rewake(void)
+{
+	ssize_t n = write(wake[1], "", 1);
+
+	(void)n;
+}
+
 /* Empty the wake pipe. */
 void
 sig_drain(void)

@@ -153,13 +153,15 @@ watch_wait(struct watch *w, int64_t timeout_ns, struct changes *out)
 
 /*
  * How long the files must be quiet for a burst to be over: short while one
- * file changed, so that a save shows at once, longer once several did, so
- * that a checkout or a script writing many files gives one round.
+ * file changed, so that a save shows at once, longer once several did, or
+ * changes went on while the last round ran, so that a checkout or a script
+ * writing many files gives one round (two, if it stalled after its first
+ * file on a busy machine).
  */
 int64_t
 watch_quiet_ns(const struct watch *w, const struct changes *burst)
 {
-	return burst->n > 1 ? BURST_QUIET_NS : w->settle_ns;
+	return burst->n > 1 || w->burst ? BURST_QUIET_NS : w->settle_ns;
 }
 
 /*

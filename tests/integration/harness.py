@@ -38,7 +38,14 @@ def hotload_argv(args):
     """The command line that runs hotload with args, and the backend."""
     return [BIN] + (["--watcher=" + WATCHER] if WATCHER else []) + list(args)
 
-ROUND = re.compile(r"^hotload: round (\d+) (ok|failed|restarted)", re.M)
+# A status line starts a line, or follows the prompt's clearing of its line.
+# A shell's background job starts with SIGINT ignored, and would hand that
+# on to hotload and python, which then cannot be stopped with Ctrl-C.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+ROUND = re.compile(r"(?:^|\x1b\[K)hotload: round (\d+) (ok|failed|restarted)",
+                   re.M)
 
 
 def clean_env(**extra):
@@ -204,12 +211,16 @@ class Hotload:
         return code
 
     def _close(self):
-        for f in (self.proc.stdout, self.proc.stderr):
-            if f is not None:
-                f.close()
         if self.tty and self.master is not None:
             os.close(self.master)
             self.master = None
+        # A process hotload started may still hold the pipes, and a reader
+        # be blocked on one: then leave them, for the test's end to take.
+        if any(t.is_alive() for t in self.threads):
+            return
+        for f in (self.proc.stdout, self.proc.stderr):
+            if f is not None:
+                f.close()
 
     def stop(self, sig=signal.SIGINT):
         if self.proc.poll() is None:

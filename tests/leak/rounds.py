@@ -77,15 +77,20 @@ def run(prefix, rounds, env, timeout, on_round=None):
         with open(lib, "w") as f:
             f.write(MODULE.format(n=0))
         s = Session(prefix + [BIN, "-m", "lib", "lib.py"], work, env)
-        s.wait_round(1, timeout)
-        for n in range(1, rounds + 1):
-            with open(lib, "w") as f:
-                f.write(MODULE.format(n=n))
-            s.wait_round(n + 1, timeout)
-            if on_round:
-                on_round(n, s.proc.pid)
-        s.proc.send_signal(signal.SIGTERM)
-        return s.proc.wait(timeout)
+        try:
+            s.wait_round(1, timeout)
+            for n in range(1, rounds + 1):
+                with open(lib, "w") as f:
+                    f.write(MODULE.format(n=n))
+                s.wait_round(n + 1, timeout)
+                if on_round:
+                    on_round(n, s.proc.pid)
+            s.proc.send_signal(signal.SIGTERM)
+            return s.proc.wait(timeout)
+        finally:
+            if s.proc.poll() is None:
+                s.proc.kill()
+                s.proc.wait()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
