@@ -478,7 +478,7 @@ ino_settle(struct watch *w, struct changes *out, int64_t limit)
 			break;
 		total += read_events(w, out);
 	}
-	if (!fell_back(w)) {
+	if (!fell_back(w) && s->nwriting) {
 		memset(s->writing, 0, s->capwriting);
 		s->nwriting = 0;
 	}

@@ -71,14 +71,17 @@ def _take_terminal():
 
 
 def wait_until(predicate, timeout=TIMEOUT, what="condition"):
-    """Poll predicate until it returns a true value; fail after timeout."""
+    """Poll predicate until it returns a true value; fail after timeout.
+    what may be a function, called only then, to show the state at the
+    end of the wait."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
+            raise AssertionError("timed out waiting for " +
+                                 (what() if callable(what) else what))
         time.sleep(0.005)
 
 
@@ -160,17 +163,19 @@ class Hotload:
 
     def wait_rounds(self, n, timeout=TIMEOUT):
         wait_until(lambda: len(self.rounds()) >= n, timeout,
-                   "%d rounds; stderr so far:\n%s" % (n, self.stderr()))
+                   lambda: "%d rounds; stderr so far:\n%s" % (
+                       n, self.stderr()))
         return self.rounds()
 
     def wait_out(self, text, count=1, timeout=TIMEOUT):
         wait_until(lambda: self.stdout().count(text) >= count, timeout,
-                   "%r x%d on stdout; stdout so far:\n%s\nstderr:\n%s" % (
-                       text, count, self.stdout(), self.stderr()))
+                   lambda: "%r x%d on stdout; stdout so far:\n%s\n"
+                   "stderr:\n%s" % (text, count, self.stdout(),
+                                    self.stderr()))
 
     def wait_err(self, text, count=1, timeout=TIMEOUT):
         wait_until(lambda: self.stderr().count(text) >= count, timeout,
-                   "%r x%d on stderr; stderr so far:\n%s" % (
+                   lambda: "%r x%d on stderr; stderr so far:\n%s" % (
                        text, count, self.stderr()))
 
     def files_lines(self):
@@ -186,9 +191,9 @@ class Hotload:
         def total():
             counts = re.findall(r"^(\d+) files$", self.stdout(), re.M)
             return sum(map(int, counts[after:]))
-        wait_until(lambda: total() >= files, what="%d files in rounds after "
-                   "round %d; stdout so far:\n%s" % (files, after,
-                                                      self.stdout()))
+        wait_until(lambda: total() >= files,
+                   what=lambda: "%d files in rounds after round %d; stdout "
+                   "so far:\n%s" % (files, after, self.stdout()))
         rounds = len(re.findall(r"^\d+ files$", self.stdout(), re.M)) - after
         if total() != files:
             raise AssertionError("the burst's rounds were given %d files, "

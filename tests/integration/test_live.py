@@ -42,7 +42,8 @@ def statuses(text):
 def wait_statuses(h, n):
     """Wait for n status lines from h, wherever they are; return them."""
     wait_until(lambda: len(statuses(h.stderr())) >= n,
-               what="%d rounds; output so far:\n%s" % (n, h.stderr()))
+               what=lambda: "%d rounds; output so far:\n%s" % (
+                   n, h.stderr()))
     return statuses(h.stderr())
 
 
@@ -143,7 +144,7 @@ class Pane:
         def check():
             screen = self.screen()
             return screen if predicate(screen) else None
-        return wait_until(check, what="%s; the screen:\n%s" % (
+        return wait_until(check, what=lambda: "%s; the screen:\n%s" % (
             what, self.screen()))
 
     def type(self, text):
@@ -211,7 +212,7 @@ class LiveTestCase(TestCase):
 
     def wait_log(self, predicate, what):
         return wait_until(lambda: predicate(self.log()),
-                          what="%s; the log:\n%s" % (what, self.log()))
+                          what=lambda: "%s; the log:\n%s" % (what, self.log()))
 
     def wait_log_rounds(self, n):
         self.wait_log(lambda log: len(statuses(log)) >= n, "%d rounds" % n)
@@ -241,7 +242,7 @@ class Repl(LiveTestCase):
         before = len(h.stdout())
         h.type(line.encode() + b"\r")
         wait_until(lambda: expect in h.stdout()[before:],
-                   what="%r after typing %r; output:\n%s" % (
+                   what=lambda: "%r after typing %r; output:\n%s" % (
                        expect, line, h.stdout()[before:]))
 
     def save(self, h, value, rounds):
@@ -466,7 +467,7 @@ class RestartCommand(LiveTestCase):
         h.wait_out("start ", n)
         wait_until(lambda: len(re.findall(r"^start \d+ \d+\r?$", h.stdout(),
                                           re.M)) >= n,
-                   what="%d start lines: %s" % (n, h.stdout()))
+                   what=lambda: "%d start lines: %s" % (n, h.stdout()))
         found = [(int(a), int(b)) for a, b in
                  re.findall(r"^start (\d+) (\d+)\r?$", h.stdout(), re.M)]
         for sh, _ in found:

@@ -77,7 +77,8 @@ def status_after(h, text):
         if m:
             found.append(m.group(2))
         return m
-    wait_until(seen, what="a status line after %r:\n%s" % (text, h.stderr()))
+    wait_until(seen, what=lambda: "a status line after %r:\n%s" % (
+        text, h.stderr()))
     return found[-1]
 
 
@@ -121,7 +122,10 @@ class InsideTheProgram(TestCase):
         h.wait_err("changed ('lib.py',)\n")
         h.wait_rounds(2)
         write(self.path("other.py"), "# saved\n")
-        h.wait_err("changed ('other.py',)\n")
+        # Its status line follows the module's line.
+        wait_until(lambda: re.search(r"changed \('other.py',\)\n"
+                                     r"hotload: round \d+ ok", h.stderr()),
+                   what="the status line of the round for other.py")
         seen = re.findall(r"^lib: (.*)\nhotload: round (\d+) ok", h.stderr(),
                           re.M)
         self.assertEqual(seen[0], ("running True reloads 0 changed ()", "1"))
@@ -223,7 +227,7 @@ class LaunchScript(ApiTestCase):
 
         def wait_line(text):
             wait_until(lambda: text in screen_lines(h.stdout()),
-                       what="a line %r in:\n%s" % (text, h.stdout()))
+                       what=lambda: "a line %r in:\n%s" % (text, h.stdout()))
 
         wait_line("25")
         h.wait_rounds(1)

@@ -83,7 +83,8 @@ def status_after(h, text):
         if m:
             found.append(m.group(2))
         return m
-    wait_until(seen, what="a status line after %r:\n%s" % (text, h.stderr()))
+    wait_until(seen, what=lambda: "a status line after %r:\n%s" % (
+        text, h.stderr()))
     return found[-1]
 
 
@@ -95,7 +96,8 @@ def wait_until_match(h, pattern, at):
         if m:
             box.append(int(m.group(1)))
         return m
-    wait_until(seen, what="%s after %r" % (pattern.pattern, h.stdout()))
+    wait_until(seen, what=lambda: "%s after %r" % (pattern.pattern,
+                                                   h.stdout()))
     return box[-1]
 
 

@@ -101,7 +101,9 @@ class Bursts(TestCase):
         self.write("v.txt", "one\n")
         self.write("slow.py", src % "0.5")
         h = self.start("-m", "slow", "v.txt")
-        h.wait_out("end\n")
+        # Saved once round 1 is over (its status line is out), so that
+        # only the next save is made while a round runs.
+        h.wait_rounds(1)
         write(self.path("v.txt"), "two\n")
         h.wait_out("start two\n")
         write(self.path("v.txt"), "three\n")  # while round 2 sleeps
