@@ -103,10 +103,14 @@ def rss_kib(pid):
     return 0
 
 
+# The exit status that tells ctest a test was skipped, not passed.
+SKIPPED = 77
+
+
 def check_valgrind(rounds):
     if not shutil.which("valgrind"):
         print("valgrind is not installed; skipping")
-        return 0
+        return SKIPPED
     log = tempfile.NamedTemporaryFile(prefix="hotload-valgrind-",
                                       suffix=".log", delete=False).name
     prefix = ["valgrind", "--tool=memcheck", "--leak-check=full",
@@ -133,7 +137,7 @@ def check_valgrind(rounds):
 def check_rss(rounds):
     if not os.path.exists("/proc/self/status"):
         print("no /proc; skipping")
-        return 0
+        return SKIPPED
     seen = {}
 
     def note(n, pid):
