@@ -246,16 +246,37 @@ hook_label(PyObject *obj, const char *attr, const char *kind,
 	drop_error();
 }
 
-/* After Python ran: flush its output, go back to the starting directory,
- * and end a process that the user's code forked. */
-static void
-after_python(enum step_status st)
+/*
+ * After Python ran: write out what it buffered, go back to the starting
+ * directory, and end a process that the user's code forked. Output that
+ * cannot be written (a full disk) fails a step that went well, with the
+ * error shown; Python keeps it, to be written by a later flush. Returns the
+ * step's status.
+ */
+static enum step_status
+after_python(enum step_status st, char *detail, size_t len)
 {
-	pyrun_flush();
+	static const char *const streams[] = {"stdout", "stderr"};
+	PyObject *f, *r;
+	size_t i;
+
+	for (i = 0; i < sizeof streams / sizeof streams[0]; i++) {
+		f = PySys_GetObject(streams[i]);
+		if (f == NULL || f == Py_None)
+			continue;
+		r = PyObject_CallMethod(f, "flush", NULL);
+		if (r != NULL)
+			Py_DECREF(r);
+		else if (st == STEP_OK)
+			st = step_exception("output ", detail, len);
+		else
+			drop_error();
+	}
 	if (start_dir != -1 && fchdir(start_dir) != 0)
 		hl_msg("cannot go back to the starting directory");
 	if (getpid() != main_pid)
 		_exit(st == STEP_OK ? 0 : 1);
+	return st;
 }
 
 /*
@@ -278,9 +299,14 @@ restart_thread(void *arg)
 	int n;
 
 	w->input_fd = rw->stop[0];
-	do
-		n = watch_wait(w, -1, rw->r->pending);
-	while (n == WATCH_SIGNAL);
+	while ((n = watch_wait(w, -1, rw->r->pending)) == WATCH_SIGNAL)
+		if (sig_caught() != 0) {
+			/* hotload is to end (a signal, or nobody reads its
+			 * output): that is for the loop, once the step is
+			 * over. Leave it a wake-up this wait took. */
+			sig_rewake();
+			break;
+		}
 	if (n > 0) {
 		rw->fired = 1;
 		pthread_kill(rw->main, SIGINT);
@@ -296,6 +322,9 @@ restart_watch_start(struct restart_watch *rw, struct round *r)
 	rw->main = pthread_self();
 	if (!r->opt->restart || r->w == NULL || pipe(rw->stop) != 0)
 		return false;
+	/* Not for what the user's code starts meanwhile. */
+	fcntl(rw->stop[0], F_SETFD, FD_CLOEXEC);
+	fcntl(rw->stop[1], F_SETFD, FD_CLOEXEC);
 	if (pthread_create(&rw->thread, NULL, restart_thread, rw) != 0) {
 		close(rw->stop[0]);
 		close(rw->stop[1]);
@@ -367,8 +396,7 @@ pyrun_module_step(struct round *rd, struct step *s, char *detail, size_t len)
 			snprintf(detail, len, "stopped for a change");
 		}
 	}
-	after_python(st);
-	return st;
+	return after_python(st, detail, len);
 }
 
 /* Run a step of the Python API that is neither a module nor a command. */
@@ -385,8 +413,7 @@ pyrun_call_step(struct step *s, char *detail, size_t len)
 		st = step_exception("", detail, len);
 	Py_XDECREF(r);
 	Py_XDECREF(run);
-	after_python(st);
-	return st;
+	return after_python(st, detail, len);
 }
 
 static void

@@ -549,12 +549,6 @@ class Faults(HostileTestCase):
         self.assertEqual(p.wait(), -signal.SIGPIPE)
         self.assertIn("BrokenPipeError", p.stderr())
 
-    # Bug: --restart's watching thread loops while its wait returns
-    # WATCH_SIGNAL, which the broken stdout makes it do at once, forever:
-    # it never sees the byte that tells it the step is over, and the main
-    # thread waits for it in pthread_join. hotload spins at 100% CPU and
-    # ends on no signal but SIGKILL. See the report.
-    @unittest.expectedFailure
     def test_stdout_reader_gone_while_a_restart_module_runs(self):
         self.write("lib.py", "import time\nprint('ready', flush=True)\n"
                    "time.sleep(1)\n")
@@ -580,20 +574,24 @@ class Faults(HostileTestCase):
         self.assertRegex(err, r"hotload: round 1 failed in .*: lib OSError\n")
         self.write("lib.py", "print('again', flush=True)\n")
         self.assertEqual(h.wait_rounds(2)[-1], (2, "failed"))
+        # Python keeps what it could not write, and tries again after
+        # each step: a step that prints nothing fails too, for that.
         self.write("lib.py", "x = 1\n")
-        self.assertEqual(h.wait_rounds(3)[-1], (3, "ok"))
+        self.assertEqual(h.wait_rounds(3)[-1], (3, "failed"))
+        self.assertRegex(h.stderr(), r"hotload: round 3 failed in .*: "
+                                     r"lib output OSError\n")
         self.assertIsNone(h.proc.poll())
 
-    # Bug: what Python buffered is flushed by hotload after the step, and
-    # the error of that flush is thrown away: the output is lost without a
-    # word, and the round is ok. See the report.
-    @unittest.expectedFailure
     def test_disk_full_is_reported_for_buffered_output(self):
+        # Output Python buffered, written by hotload after the step.
         self.write("lib.py", "print('hello')\n")
         h = self.full_disk("-m", "lib", "lib.py")
-        h.wait_rounds(1)
-        self.assertIn("No space left on device", h.stderr())
-        self.assertEqual(h.rounds(), [(1, "failed")])
+        self.assertEqual(h.wait_rounds(1), [(1, "failed")])
+        err = h.stderr()
+        self.assertIn("OSError: [Errno 28] No space left on device\n", err)
+        self.assertRegex(err, r"hotload: round 1 failed in .*: "
+                              r"lib output OSError\n")
+        self.assertIsNone(h.proc.poll())
 
 
 class Security(HostileTestCase):
@@ -649,10 +647,7 @@ class Security(HostileTestCase):
         self.assertEqual(fds, ["0", "1", "2", "3"], what)
         self.assertIn("'/dev/null'", what)  # commands read /dev/null
 
-    # Bug: the pipe that stops --restart's watching thread is made without
-    # O_CLOEXEC, so what the module starts inherits both its ends.
     @needs_proc
-    @unittest.expectedFailure
     def test_module_children_inherit_no_descriptors_with_restart(self):
         self.write("lib.py", "import os\nos.system(%r)\n" % LIST_FDS)
         h = self.start("--restart", "-m", "lib", "lib.py")
