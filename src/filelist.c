@@ -5,6 +5,7 @@
  * is kept once, under its absolute path, and never removed: a file that
  * goes away is watched until it comes back.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
@@ -64,8 +65,11 @@ filelist_free(struct filelist *fl)
 {
 	size_t i;
 
-	for (i = 0; i < fl->n; i++)
+	for (i = 0; i < fl->n; i++) {
+		if (fl->v[i].own_name)
+			free((char *)fl->v[i].name);
 		free(fl->v[i].path);
+	}
 	for (i = 0; i < fl->ndirs; i++)
 		free(fl->dirs[i].path);
 	free(fl->v);
@@ -157,6 +161,35 @@ filelist_dir(struct filelist *fl, const char *path, bool root)
 	return fl->ndirs++;
 }
 
+/*
+ * The name of path (absolute and clean) relative to the current directory
+ * cwd, going up with "..", when the two share a directory other than the
+ * root: "../lib.py" rather than "/home/me/lib.py". NULL otherwise.
+ */
+static char *
+name_from_cwd(const char *cwd, const char *path)
+{
+	size_t common = 0, i, ups = 0;
+	char *name;
+
+	/* The longest leading directory the two share, ending at a slash. */
+	for (i = 0; cwd[i] != '\0' && cwd[i] == path[i]; i++)
+		if (cwd[i] == '/')
+			common = i;
+	if (cwd[i] == '\0' && path[i] == '/')
+		common = i;
+	if (common == 0)
+		return NULL;
+	for (i = common; cwd[i] != '\0'; i++)
+		if (cwd[i] == '/')
+			ups++;
+	name = xmalloc(ups * 3 + strlen(path + common));
+	for (i = 0; i < ups; i++)
+		memcpy(name + i * 3, "../", 3);
+	strcpy(name + ups * 3, path + common + 1);
+	return name;
+}
+
 /* Append path (absolute, clean, owned by the list) unless already there. */
 static void
 add_entry(struct filelist *fl, char *path)
@@ -182,6 +215,8 @@ add_entry(struct filelist *fl, char *path)
 	if (strncmp(path, fl->cwd, fl->cwdlen) == 0 && path[pre - 1] == '/' &&
 	    path[pre] != '\0')
 		e->name = path + pre;
+	else if ((e->name = name_from_cwd(fl->cwd, path)) != NULL)
+		e->own_name = true;
 	else
 		e->name = path;
 	slash = strrchr(path, '/');
@@ -295,6 +330,40 @@ filelist_report_rest(struct filelist *fl)
 }
 
 /*
+ * Take the ".." out of path (absolute and clean, freed here) by resolving,
+ * symbolic links and all, the directory it names, or path itself when it is
+ * a directory: sub/../a.py and a.py are then one file. A path whose
+ * directory does not exist (yet) stays as it is.
+ */
+static char *
+without_dotdot(char *path, bool is_dir)
+{
+	char *slash, *dir, *out;
+	size_t len = strlen(path);
+
+	if (strstr(path, "/../") == NULL &&
+	    (len < 3 || strcmp(path + len - 3, "/..") != 0))
+		return path;
+	if (is_dir) {
+		out = realpath(path, NULL);
+		if (out == NULL)
+			return path;
+		free(path);
+		return out;
+	}
+	slash = strrchr(path, '/');
+	*slash = '\0';
+	dir = realpath(slash == path ? "/" : path, NULL);
+	*slash = '/';
+	if (dir == NULL)
+		return path;
+	out = path_join_clean(dir, strlen(dir), slash + 1);
+	free(dir);
+	free(path);
+	return out;
+}
+
+/*
  * Add one path: a file, a directory (its files), or a missing file, which is
  * watched for until it appears; a path too long to ever look at is skipped.
  * Paths from the command line (explicit) are kept whatever their ending.
@@ -308,6 +377,7 @@ filelist_add(struct filelist *fl, const char *path, bool explicit)
 	struct stat sb;
 	int error = stat(abs, &sb) == 0 ? 0 : errno;
 
+	abs = without_dotdot(abs, error == 0 && S_ISDIR(sb.st_mode));
 	if (error == 0 && S_ISDIR(sb.st_mode)) {
 		add_dir(fl, abs, false);
 		free(abs);

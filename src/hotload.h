@@ -108,7 +108,9 @@ enum fchange fstate_update(struct fstate *, const char *, int64_t);
 /* filelist.c: the files hotload watches, and their directories. */
 struct entry {
 	char *path;       /* absolute, with "." and "//" removed */
-	const char *name; /* as shown to the user: a suffix of path, or path */
+	const char *name; /* as shown to the user: relative to the current
+			   * directory, or path itself */
+	bool own_name;    /* name is not a part of path, and freed with it */
 	size_t dir;       /* its directory, in filelist.dirs */
 	bool appeared;    /* new, or back, since the last round */
 	struct fstate st;

@@ -92,8 +92,10 @@ class FileLists(TestCase):
 
     def test_a_file_listed_twice_is_watched_once(self):
         self.write("a.txt", "")
+        os.mkdir(self.path("sub"))
         h = self.start("-r", "echo \"$# $HOTLOAD_CHANGED\"",
-                       stdin="a.txt\n./a.txt\n%s\n" % self.path("a.txt"))
+                       stdin="a.txt\n./a.txt\n%s\nsub/../a.txt\n"
+                       "sub//..//a.txt\n" % self.path("a.txt"))
         h.wait_rounds(1)
         write(self.path("a.txt"), "x")
         h.wait_out("1 a.txt\n")

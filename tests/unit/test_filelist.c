@@ -393,27 +393,46 @@ static void
 test_names(void)
 {
 	struct filelist fl;
-	char path[4096];
+	char path[4096], want[4096];
 
 	snprintf(path, sizeof path, "%s/o.py", other);
 	make_file(path, "o\n");
 
 	filelist_init(&fl, NULL, 0);
-	/* Outside the current directory, the name is the absolute path. */
+	/* Outside the current directory, the name goes up with "..", from
+	 * the directory the two share... */
 	CHECK(filelist_add(&fl, path, true) == 0);
 	CHECK(fl.n == 1);
 	if (fl.n == 1) {
 		CHECK_STR(fl.v[0].path, path);
-		CHECK(fl.v[0].name == fl.v[0].path);
+		snprintf(want, sizeof want, "../%s/o.py",
+			 strrchr(other, '/') + 1);
+		CHECK_STR(fl.v[0].name, want);
 	}
+	/* ... unless that is the root: then it is the absolute path. */
+	CHECK(filelist_add(&fl, "/hotload-no-such-dir/x", true) == ENOENT);
+	CHECK(fl.n == 2);
+	if (fl.n == 2)
+		CHECK(fl.v[1].name == fl.v[1].path);
 	filelist_free(&fl);
 
-	/* ".." stays in the path, and in the name. */
+	/* ".." is resolved where the directory exists: one file under
+	 * several names is kept once, under its clean name. */
 	filelist_init(&fl, NULL, 0);
 	CHECK(filelist_add(&fl, "../x", true) == ENOENT);
-	snprintf(path, sizeof path, "%s/../x", cwd);
-	CHECK(fl.n == 1 && strcmp(fl.v[0].path, path) == 0);
-	CHECK(fl.n == 1 && strcmp(fl.v[0].name, "../x") == 0);
+	CHECK(filelist_add(&fl, "lib/../../x", true) == ENOENT);
+	CHECK(filelist_add(&fl, "a.py", true) == 0);
+	CHECK(filelist_add(&fl, "lib/../a.py", true) == 0);
+	CHECK(fl.n == 2);
+	if (fl.n == 2) {
+		CHECK_STR(fl.v[0].name, "../x");
+		CHECK_STR(fl.v[1].name, "a.py");
+	}
+	/* Where it does not, ".." stays. */
+	CHECK(filelist_add(&fl, "none/../b.py", true) == ENOENT);
+	CHECK(fl.n == 3);
+	if (fl.n == 3)
+		CHECK_STR(fl.v[2].name, "none/../b.py");
 	filelist_free(&fl);
 
 	/* With / as the current directory, names lose the leading slash. */
