@@ -111,6 +111,7 @@ struct entry {
 	const char *name; /* as shown to the user: relative to the current
 			   * directory, or path itself */
 	bool own_name;    /* name is not a part of path, and freed with it */
+	bool saved;       /* it changed once while no round ran: the user's */
 	size_t dir;       /* its directory, in filelist.dirs */
 	bool appeared;    /* new, or back, since the last round */
 	struct fstate st;

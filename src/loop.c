@@ -163,10 +163,31 @@ run_round(struct loop *L, bool new_files)
 }
 
 /*
+ * Are the changes for the next round the round's own writes? They are taken
+ * to be when they were all made while rounds ran: in the last two rounds,
+ * or, for files the user has saved between rounds before (someone who
+ * edits on while each round of a long test suite runs), in the last five.
+ */
+static bool
+own_writes(struct loop *L)
+{
+	const struct filelist *fl = L->w->files;
+	size_t i;
+
+	if (L->chain <= 1)
+		return false;
+	for (i = 0; i < L->next.n; i++)
+		if (!fl->v[L->next.idx[i]].saved)
+			return true;
+	return L->chain > 4;
+}
+
+/*
  * Wait for the next burst of changes and run its round. Changes made while
  * a round runs start one more round (they may be the user's saves); when
  * that round again sees only changes made while it ran, hotload takes them
- * for the round's own writes and waits for a new change. With --restart,
+ * for the round's own writes and waits for a new change (own_writes says
+ * when). With --restart,
  * a change that stopped a step starts the round again at once. Waits up to
  * timeout_ns for a change (forever if negative). Returns LOOP_ROUND with
  * the round's status in *st, or LOOP_QUIT, LOOP_INPUT (input for the
@@ -177,6 +198,7 @@ loop_next(struct loop *L, int64_t timeout_ns, enum step_status *st)
 {
 	bool fresh, new_files;
 	int status;
+	size_t i;
 
 	for (;;) {
 		pyrun_begin_wait();
@@ -190,14 +212,18 @@ loop_next(struct loop *L, int64_t timeout_ns, enum step_status *st)
 			L->chain = 0;
 		} else if (L->next.n == 0) {
 			continue;
+		} else if (fresh) {
+			L->chain = 0;
+			for (i = 0; i < L->next.n; i++)
+				L->w->files->v[L->next.idx[i]].saved = true;
 		} else {
-			L->chain = fresh ? 0 : L->chain + 1;
+			L->chain++;
 		}
-		if (L->chain > 1) {
-			hl_msg("%s changed while the last two rounds ran; taking "
+		if (own_writes(L)) {
+			hl_msg("%s changed while the last %d rounds ran; taking "
 			       "it as the round's own write (save again to "
 			       "run)",
-			       L->w->files->v[L->next.idx[0]].name);
+			       L->w->files->v[L->next.idx[0]].name, L->chain);
 			changes_clear(&L->next);
 			L->chain = 0;
 			continue;

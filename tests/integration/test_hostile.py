@@ -440,7 +440,7 @@ class HostileModules(HostileTestCase):
     def test_command_that_writes_a_watched_file_does_not_loop(self):
         self.write("f.txt", "")
         g = self.write("g.txt", "")
-        own = ("hotload: f.txt changed while the last two rounds ran; taking "
+        own = ("hotload: f.txt changed while the last 2 rounds ran; taking "
                "it as the round's own write (save again to run)\n")
         h = self.start("-r", "echo x >> f.txt", "f.txt", "g.txt")
         h.wait_err(own)

@@ -123,6 +123,34 @@ class Bursts(TestCase):
         # No round ran between: the trigger's round directly followed.
         self.assertLessEqual(len(h.rounds()), before + 2)
 
+    def test_saving_on_while_rounds_run_is_not_taken_for_own_writes(self):
+        # A file saved once between rounds, then during each of four
+        # rounds in a row, as while a slow test suite runs.
+        self.write("v.txt", "one\n")
+        self.write("slow.py", "import time\nprint('start', open('v.txt')"
+                   ".read().strip(), flush=True)\ntime.sleep(0.5)\n")
+        h = self.start("-m", "slow", "v.txt")
+        h.wait_rounds(1)
+        for word in ("two", "three", "four", "five", "six"):
+            write(self.path("v.txt"), word + "\n")
+            h.wait_out("start %s\n" % word)
+        self.assertNotIn("own write", h.stderr())
+
+    def test_a_command_rewriting_a_saved_file_stops_after_five_rounds(self):
+        self.write("f.txt", "")
+        h = self.start("-r", "echo x >> f.txt", "f.txt")
+        # Written by its first round only: two rounds.
+        h.wait_err("hotload: f.txt changed while the last 2 rounds ran; "
+                   "taking it as the round's own write (save again to "
+                   "run)\n")
+        self.assertEqual(len(h.rounds()), 2)
+        # Saved by the user: five rounds, then no more.
+        write(self.path("f.txt"), "saved\n")
+        h.wait_err("hotload: f.txt changed while the last 5 rounds ran; "
+                   "taking it as the round's own write (save again to "
+                   "run)\n")
+        self.assertEqual(len(h.rounds()), 7)
+
     def test_the_last_of_many_quick_saves_is_seen(self):
         self.write("v.txt", "0\n")
         self.write("show.py", "print('v', open('v.txt').read().strip(), "
