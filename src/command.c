@@ -221,12 +221,14 @@ spawn(struct round *r, const char *cmd, const struct changes *chg,
 }
 
 /*
- * Run cmd with /bin/sh -c, the changed files as its positional parameters
- * and in HOTLOAD_CHANGED, and wait for it; with --restart, stop it if a
- * file changes meanwhile. Describe the outcome in detail.
+ * Run the step's command with /bin/sh -c, the changed files as its
+ * positional parameters and in HOTLOAD_CHANGED, and wait for it; with
+ * --restart, stop it if a file changes meanwhile, and before it starts,
+ * stop what its last run left running (a server started with &). Describe
+ * the outcome in detail.
  */
 enum step_status
-command_run(struct round *r, const char *cmd, const struct changes *chg,
+command_run(struct round *r, struct step *s, const struct changes *chg,
 	    char *detail, size_t len)
 {
 	const struct options *o = r->opt;
@@ -234,11 +236,17 @@ command_run(struct round *r, const char *cmd, const struct changes *chg,
 	int status = 0, error, input = -1, n;
 	pid_t pid, done;
 
-	error = spawn(r, cmd, chg, &pid);
+	if (o->restart && s->group != 0 && group_alive(s->group)) {
+		pyrun_begin_wait();
+		stop_group(s->group, o->stop_signal, o->kill_after);
+		pyrun_end_wait();
+	}
+	error = spawn(r, s->arg, chg, &pid);
 	if (error != 0) {
 		snprintf(detail, len, "could not start: %s", strerror(error));
 		return STEP_FAILED;
 	}
+	s->group = pid;
 	if (r->w != NULL) {
 		input = r->w->input_fd;
 		r->w->input_fd = -1;

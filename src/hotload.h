@@ -55,6 +55,7 @@ struct step {
 	const char *pre_hook;  /* function called before a reload */
 	const char *post_hook; /* function called after import or reload */
 	void *obj;             /* the Python object that runs the step */
+	pid_t group;           /* -r: the process group of its last run */
 };
 
 struct options {
@@ -239,7 +240,7 @@ enum step_status {
 };
 
 struct round;
-enum step_status command_run(struct round *, const char *,
+enum step_status command_run(struct round *, struct step *,
 			     const struct changes *, char *, size_t);
 void command_stop_all(const struct options *);
 

@@ -84,8 +84,7 @@ round_run(struct round *r, const struct changes *chg, bool new_files)
 			st = pyrun_module_step(r, s, detail, sizeof detail);
 			break;
 		case STEP_RUN:
-			st = command_run(r, s->arg, chg, detail,
-					 sizeof detail);
+			st = command_run(r, s, chg, detail, sizeof detail);
 			break;
 		case STEP_CLEAR:
 			round_clear_terminal();

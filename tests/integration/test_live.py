@@ -601,6 +601,40 @@ class RestartCommand(LiveTestCase):
         self.assertEqual(h.stop(signal.SIGTERM), -signal.SIGTERM)
         self.assert_group_gone(sh, sleep)
 
+    def test_restart_stops_what_the_last_run_left_before_starting_again(
+            self):
+        # A command that starts a server in the background and ends.
+        self.write("a.txt", "1\n")
+        h = self.start("--restart", "--kill-after", str(self.KILL_AFTER),
+                       "-r", 'sleep 30 & echo "start $$ $!"', "a.txt")
+        [(sh, sleep)] = self.starts(h, 1)
+        self.assertEqual(h.wait_rounds(1), [(1, "ok")])
+        wait_until(lambda: stat_fields(sh) is None, what="the shell to end")
+        self.assertEqual([p[0] for p in group(sh)], [sleep])
+        saved = time.monotonic()
+        self.write("a.txt", "2\n")
+        starts = self.starts(h, 2)
+        self.assertLess(time.monotonic() - saved, self.QUICK)
+        # The first server was gone before the second started.
+        self.assert_group_gone(sh, sleep)
+        self.assertEqual([p[0] for p in group(starts[1][0])], [starts[1][1]])
+        self.assertEqual(h.wait_rounds(2), [(1, "ok"), (2, "ok")])
+        self.assertEqual(h.stop(signal.SIGTERM), -signal.SIGTERM)
+        self.assert_group_gone(starts[1][0], starts[1][1])
+
+    def test_without_restart_what_a_run_left_keeps_running(self):
+        self.write("a.txt", "1\n")
+        h = self.start("-r", 'sleep 30 & echo "start $$ $!"', "a.txt")
+        [(sh, sleep)] = self.starts(h, 1)
+        self.write("a.txt", "2\n")
+        starts = self.starts(h, 2)
+        self.assertEqual(h.wait_rounds(2), [(1, "ok"), (2, "ok")])
+        # The first one is still running.
+        self.assertNotIn((stat_fields(sleep) or "Z")[0], "Z")
+        self.assertEqual(h.stop(signal.SIGTERM), -signal.SIGTERM)
+        self.assert_group_gone(sh, sleep)
+        self.assert_group_gone(starts[1][0], starts[1][1])
+
     def test_ctrl_c_kills_a_group_that_ignores_the_signal(self):
         self.write("a.txt", "1\n")
         h = self.start("--kill-after", "0.5", "-r",
