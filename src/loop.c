@@ -187,11 +187,11 @@ own_writes(struct loop *L)
  * a round runs start one more round (they may be the user's saves); when
  * that round again sees only changes made while it ran, hotload takes them
  * for the round's own writes and waits for a new change (own_writes says
- * when). With --restart,
- * a change that stopped a step starts the round again at once. Waits up to
- * timeout_ns for a change (forever if negative). Returns LOOP_ROUND with
- * the round's status in *st, or LOOP_QUIT, LOOP_INPUT (input for the
- * prompt, or nothing changed in time) or LOOP_STOPPED.
+ * when). With --restart, a change that stopped a step starts the round
+ * again at once. Waits up to timeout_ns for a change (forever if
+ * negative). Returns LOOP_ROUND with the round's status in *st, or
+ * LOOP_QUIT, LOOP_INPUT (input for the prompt, or nothing changed in time)
+ * or LOOP_STOPPED.
  */
 int
 loop_next(struct loop *L, int64_t timeout_ns, enum step_status *st)
