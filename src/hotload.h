@@ -189,6 +189,7 @@ struct watch {
 	int64_t shown_rate_ns; /* the last one reported */
 	int64_t settle_ns;    /* quiet time that ends a burst of changes */
 	bool burst;           /* changes went on while the last round ran */
+	bool joined;          /* new files joined the list in this burst */
 	int64_t next_sweep;   /* monotonic time of the next sweep */
 	int64_t sweep_cost_ns; /* how long the last sweep took */
 	int input_fd;         /* a wait also ends when this is readable */

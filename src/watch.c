@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "hotload.h"
 
@@ -156,12 +157,23 @@ watch_wait(struct watch *w, int64_t timeout_ns, struct changes *out)
  * file changed, so that a save shows at once, longer once several did, or
  * changes went on while the last round ran, so that a checkout or a script
  * writing many files gives one round (two, if it stalled after its first
- * file on a busy machine).
+ * file on a busy machine); longer too for a file new to the list, which may
+ * be a temporary file about to go (vim's 4913), and for a file left empty,
+ * which is most likely emptied by a save that has yet to write it.
  */
 int64_t
 watch_quiet_ns(const struct watch *w, const struct changes *burst)
 {
-	return burst->n > 1 || w->burst ? BURST_QUIET_NS : w->settle_ns;
+	const struct fstate *st;
+
+	if (burst->n > 1 || w->burst || w->joined)
+		return BURST_QUIET_NS;
+	if (burst->n == 1) {
+		st = &w->files->v[burst->idx[0]].st;
+		if (st->exists && st->size == 0 && S_ISREG(st->mode))
+			return BURST_QUIET_NS;
+	}
+	return w->settle_ns;
 }
 
 /*
@@ -186,6 +198,7 @@ watch_settle(struct watch *w, struct changes *out)
 			total += n;
 		}
 	w->input_fd = input;
+	w->joined = false;
 	return n < 0 ? WATCH_SIGNAL : total;
 }
 
@@ -240,6 +253,7 @@ watch_adopt(struct watch *w, size_t first, struct changes *out)
 	struct filelist *fl = w->files;
 	size_t i;
 
+	w->joined |= fl->n > first;
 	for (i = first; i < fl->n; i++) {
 		fl->v[i].appeared = true;
 		fstate_read(&fl->v[i].st, fl->v[i].path, now_ns());

@@ -124,11 +124,14 @@ class Piped:
         return line
 
     def wait(self):
+        """hotload's exit status, once all it wrote to stderr is read."""
         try:
-            return self.proc.wait(TIMEOUT)
+            status = self.proc.wait(TIMEOUT)
         except subprocess.TimeoutExpired:
             raise AssertionError("hotload did not exit; stderr:\n" +
                                  self.stderr())
+        self.thread.join(TIMEOUT)
+        return status
 
     def kill(self):
         if self.proc.poll() is None:

@@ -17,7 +17,7 @@ import time
 import unittest
 
 from harness import (TIMEOUT, TestCase, clean_env, hotload_argv, read,
-                     wait_until)
+                     wait_until, write_atomic)
 
 # A status line anywhere in the output. At the prompt it follows the
 # "\r\033[K" that clears the prompt's line, so it does not begin a line.
@@ -671,7 +671,10 @@ class RestartPython(LiveTestCase):
                        *hooks, "lib.py")
         h.wait_out("loop 1 1\n")
         for old in (1, 2):
-            self.write("lib.py", self.module(old + 1, loop_in))
+            # Saved whole, by a rename: on a busy machine an in-place save
+            # may be seen half-way (emptied, not yet written), and restart
+            # the module once for each half.
+            write_atomic(self.path("lib.py"), self.module(old + 1, loop_in))
             h.wait_out("loop %d 1\n" % (old + 1))
             out = h.stdout()
             cleanup = out.index("cleanup %d\n" % old)

@@ -122,6 +122,7 @@ class Virtualenv(VenvTestCase):
         h.wait_err("ModuleNotFoundError: No module named 'venvonly'")
         self.assertIn("Traceback (most recent call last)", h.stderr())
         self.assertIn("lib ModuleNotFoundError", h.stderr())
+        h.wait_out("executable ")
         out = h.stdout().split("\n")
         self.assertTrue(out[0].startswith("executable "), out)
         self.assertNotIn(venv_dir, out[0])
