@@ -23,6 +23,7 @@ char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
 int64_t now_ns(void);
 int64_t mono_ns(void);
+int64_t cpu_ns(void);
 uint64_t hash_bytes(uint64_t, const void *, size_t);
 void hl_msg(const char *, ...) __attribute__((format(printf, 1, 2)));
 

@@ -107,6 +107,20 @@ mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Return the CPU time the calling thread has used, in nanoseconds, or -1
+ * where the system cannot tell. */
+int64_t
+cpu_ns(void)
+{
+#ifdef CLOCK_THREAD_CPUTIME_ID
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+		return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+#endif
+	return -1;
+}
+
 /* Continue a 64-bit FNV-1a hash over n bytes. Start with h = 0. */
 uint64_t
 hash_bytes(uint64_t h, const void *p, size_t n)

@@ -272,7 +272,7 @@ int
 watch_sweep(struct watch *w, struct changes *out)
 {
 	struct filelist *fl = w->files;
-	int64_t start = mono_ns();
+	int64_t start = mono_ns(), cpu = cpu_ns(), wall;
 	size_t i, first = fl->n;
 	int count = 0;
 
@@ -287,6 +287,12 @@ watch_sweep(struct watch *w, struct changes *out)
 			filelist_rescan(fl, i);
 	count += watch_adopt(w, first, out);
 	watch_report_gone(w);
-	w->sweep_cost_ns = mono_ns() - start;
+	/* What a sweep costs is the CPU time it takes: hotload being put off
+	 * the CPU meanwhile costs nothing. A file system slow to answer does
+	 * count, at a fifth of the wait, so as not to be asked all the time. */
+	wall = mono_ns() - start;
+	w->sweep_cost_ns = cpu < 0 ? wall : cpu_ns() - cpu;
+	if (w->sweep_cost_ns < wall / 5)
+		w->sweep_cost_ns = wall / 5;
 	return count;
 }
