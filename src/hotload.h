@@ -188,6 +188,7 @@ struct watch {
 	int64_t interval_ns;  /* the polling interval asked for */
 	int64_t rate_ns;      /* the polling interval in use */
 	int64_t shown_rate_ns; /* the last one reported */
+	int slow_sweeps;       /* sweeps in a row that slowed polling down */
 	int64_t settle_ns;    /* quiet time that ends a burst of changes */
 	bool burst;           /* changes went on while the last round ran */
 	bool joined;          /* new files joined the list in this burst */
@@ -302,6 +303,7 @@ struct loop {
 	struct round *r;
 	struct changes next;        /* the changes for the next round */
 	int chain;                  /* rounds in a row their forerunner began */
+	bool late;                  /* a change came after the steps ended */
 	int input_fd;               /* keys, or the prompt's input; or -1 */
 	bool keys;                  /* input_fd is the terminal, for keys */
 	void (*before_round)(void); /* the prompt makes room for output */

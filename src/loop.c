@@ -82,8 +82,10 @@ wait_burst(struct loop *L, int64_t timeout_ns, bool *fresh)
 {
 	int n = 0, key;
 
-	/* What is in L->next already came while the last round ran. */
-	*fresh = false;
+	/* What is in L->next already came while the last round ran, unless
+	 * loop_steps_done saw it come after. */
+	*fresh = L->late;
+	L->late = false;
 	L->w->input_fd = L->input_fd;
 	while (L->next.n == 0) {
 		n = wait_changes(L->w, timeout_ns, false, &L->next);
@@ -112,12 +114,17 @@ wait_burst(struct loop *L, int64_t timeout_ns, bool *fresh)
 /*
  * The round's steps are done: take the changes made while they ran, before
  * the round's end is reported, so that a save made after the report is
- * never taken for the round's own write.
+ * never taken for the round's own write. A file whose change time is after
+ * the steps ended (and not after now: a clock that runs ahead proves
+ * nothing) was changed by someone else, as soon as they saw the output.
  */
 void
 loop_steps_done(struct loop *L)
 {
+	const struct filelist *fl;
+	int64_t end = now_ns(), now, t;
 	int input, n;
+	size_t i;
 
 	if (L->w == NULL) /* one round, no watching */
 		return;
@@ -131,6 +138,13 @@ loop_steps_done(struct loop *L)
 			break;
 		}
 	L->w->input_fd = input;
+	fl = L->w->files;
+	now = now_ns();
+	L->late = false;
+	for (i = 0; i < L->next.n && !L->late; i++) {
+		t = fl->v[L->next.idx[i]].st.ctime_ns;
+		L->late = t > end && t <= now;
+	}
 }
 
 /* Run a round for the changes in L->next, which then starts empty again. */

@@ -7,6 +7,7 @@
 #include "hotload.h"
 
 #define POLL_CPU_SHARE 25 /* sweep for at most 1/25 of the time */
+#define SLOW_SWEEPS 5     /* slow sweeps in a row before the rate is told */
 
 static int
 poll_open(struct watch *w)
@@ -28,8 +29,10 @@ poll_sweep(struct watch *w, struct changes *out, int64_t now)
 
 	if (rate < w->interval_ns)
 		rate = w->interval_ns;
-	/* Say so when the rate first drops; with -v, when it moves. */
-	if (rate > w->interval_ns && !w->quiet &&
+	w->slow_sweeps = rate > w->interval_ns ? w->slow_sweeps + 1 : 0;
+	/* Say so when the rate first drops for good (not for a few sweeps
+	 * that read files just written); with -v, when it moves. */
+	if (w->slow_sweeps >= SLOW_SWEEPS && !w->quiet &&
 	    (shown == 0 ||
 	     (w->verbose && (rate > 2 * shown || 2 * rate < shown)))) {
 		hl_msg("polling %zu files every %.0f ms (%.1f times a second), "

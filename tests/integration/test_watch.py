@@ -56,9 +56,10 @@ class Writes(TestCase):
         self.expect("older")
 
     def test_same_size_rewrite_right_after_a_round(self):
-        for word in ("aaaaa", "bbbbb", "ccccc", "ddddd"):
+        for n, word in enumerate(("aaaaa", "bbbbb", "ccccc", "ddddd"), 2):
             write(self.data, word + "\n")
             self.h.wait_out(word + "\n")
+            self.h.wait_rounds(n)
 
     def test_delete_then_recreate(self):
         os.unlink(self.data)
