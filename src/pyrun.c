@@ -246,6 +246,20 @@ hook_label(PyObject *obj, const char *attr, const char *kind,
 	drop_error();
 }
 
+/* Write out what sys.<name> buffered. Returns false with the exception
+ * set if that failed. */
+static bool
+flush_stream(const char *name)
+{
+	PyObject *f = PySys_GetObject(name), *r;
+
+	if (f == NULL || f == Py_None)
+		return true;
+	r = PyObject_CallMethod(f, "flush", NULL);
+	Py_XDECREF(r);
+	return r != NULL;
+}
+
 /*
  * After Python ran: write out what it buffered, go back to the starting
  * directory, and end a process that the user's code forked. Output that
@@ -257,17 +271,12 @@ static enum step_status
 after_python(enum step_status st, char *detail, size_t len)
 {
 	static const char *const streams[] = {"stdout", "stderr"};
-	PyObject *f, *r;
 	size_t i;
 
 	for (i = 0; i < sizeof streams / sizeof streams[0]; i++) {
-		f = PySys_GetObject(streams[i]);
-		if (f == NULL || f == Py_None)
+		if (flush_stream(streams[i]))
 			continue;
-		r = PyObject_CallMethod(f, "flush", NULL);
-		if (r != NULL)
-			Py_DECREF(r);
-		else if (st == STEP_OK)
+		if (st == STEP_OK)
 			st = step_exception("output ", detail, len);
 		else
 			drop_error();
@@ -459,27 +468,16 @@ pyrun_round_begin(unsigned long count, const struct filelist *fl,
 	}
 }
 
-static void
-flush_stream(const char *name)
-{
-	PyObject *f = PySys_GetObject(name), *r;
-
-	if (f == NULL || f == Py_None)
-		return;
-	r = PyObject_CallMethod(f, "flush", NULL);
-	if (r == NULL)
-		drop_error();
-	Py_XDECREF(r);
-}
-
 /* Write out what Python buffered, so output keeps its order in a pipe. */
 void
 pyrun_flush(void)
 {
 	if (!active)
 		return;
-	flush_stream("stdout");
-	flush_stream("stderr");
+	if (!flush_stream("stdout"))
+		drop_error();
+	if (!flush_stream("stderr"))
+		drop_error();
 }
 
 /* Release the interpreter's lock while hotload waits. */

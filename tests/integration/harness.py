@@ -178,6 +178,23 @@ class Hotload:
                    lambda: "%r x%d on stderr; stderr so far:\n%s" % (
                        text, count, self.stderr()))
 
+    def status_after(self, text):
+        """Wait for text on stderr, then for the status line of the round
+        that printed it (its last time so far); return "ok" or "failed".
+        The text must not be one that status lines hold."""
+        self.wait_err(text)
+        at = self.stderr().rindex(text)
+        found = []
+
+        def seen():
+            m = ROUND.search(self.stderr(), at)
+            if m:
+                found.append(m.group(2))
+            return m
+        wait_until(seen, what=lambda: "a status line after %r:\n%s" % (
+            text, self.stderr()))
+        return found[-1]
+
     def files_lines(self):
         """How many "N files" lines the command has printed so far."""
         return len(re.findall(r"^\d+ files$", self.stdout(), re.M))

@@ -17,9 +17,9 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import (BUILD_DIR, MODULE_DIR, PYTHON, ROUND, SOURCE_DIR,
-                     TIMEOUT, WATCHER, Hotload, TestCase, clean_env, read,
-                     wait_until, write)
+from harness import (BUILD_DIR, MODULE_DIR, PYTHON, SOURCE_DIR, TIMEOUT,
+                     WATCHER, Hotload, TestCase, clean_env, read, wait_until,
+                     write)
 
 LIB = "x = 3\ny = 4\nprint(x*x + y*y)\n"
 
@@ -62,24 +62,6 @@ def screen_lines(text):
 
 def lines(text):
     return text.split("\n")
-
-
-def status_after(h, text):
-    """How the round went that printed text (its last time so far) on
-    stderr: "ok" or "failed", from the status line that follows it. The
-    text must not be one that status lines hold."""
-    h.wait_err(text)
-    at = h.stderr().rindex(text)
-    found = []
-
-    def seen():
-        m = ROUND.search(h.stderr(), at)
-        if m:
-            found.append(m.group(2))
-        return m
-    wait_until(seen, what=lambda: "a status line after %r:\n%s" % (
-        text, h.stderr()))
-    return found[-1]
 
 
 class ApiTestCase(TestCase):
@@ -241,10 +223,10 @@ class LaunchScript(ApiTestCase):
         write(lib, LIB.replace("x = 3", "x = 4") + "print(1 / 0)\n")
         wait_line("ZeroDivisionError: division by zero")
         self.assertIn("Traceback (most recent call last)", h.stdout())
-        self.assertEqual(status_after(h, "ZeroDivisionError: "), "failed")
+        self.assertEqual(h.status_after("ZeroDivisionError: "), "failed")
         write(lib, LIB.replace("y = 4", "y = 5"))
         wait_line("34")
-        self.assertEqual(status_after(h, "34\r\n"), "ok")
+        self.assertEqual(h.status_after("34\r\n"), "ok")
         self.assertIn("\x1b[2J", h.stdout())  # ClearTerminal() cleared
         h.type(b"\x03")
         self.assertEqual(h.wait_exit(), 0, h.stdout())
@@ -590,7 +572,7 @@ class Example(ApiTestCase):
         self.assertEqual(self.row(out, "square")[-1], "(changed)")  # back
 
         write(mymath, source + "\ndef broken(n:\n")
-        self.assertEqual(status_after(h, "SyntaxError: "), "failed")
+        self.assertEqual(h.status_after("SyntaxError: "), "failed")
         rounds = len(h.rounds())
         write(mymath, source)
         # The failed round's pre-hook said it once; the fixed one again.

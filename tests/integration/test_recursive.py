@@ -11,7 +11,7 @@ rounds, the first of them seeing the file still empty.
 
 import re
 
-from harness import ROUND, TestCase, clean_env, wait_until, write
+from harness import TestCase, clean_env, wait_until, write
 
 BASE = "print('loading base')\ndef f():\n    return 'f%d'\n"
 MID = ("print('loading mid')\nfrom base import f\n"
@@ -69,23 +69,6 @@ def wait_round(h, text):
 def outcome(h, reloads):
     """How the round with hotload.reloads == reloads went: ok or failed."""
     return dict(h.wait_rounds(reloads + 1))[reloads + 1]
-
-
-def status_after(h, text):
-    """Wait for text on stderr, then for the status line of the round that
-    printed it; return "ok" or "failed"."""
-    h.wait_err(text)
-    at = h.stderr().index(text)
-    found = []
-
-    def seen():
-        m = ROUND.search(h.stderr(), at)
-        if m:
-            found.append(m.group(2))
-        return m
-    wait_until(seen, what=lambda: "a status line after %r:\n%s" % (
-        text, h.stderr()))
-    return found[-1]
 
 
 def wait_until_match(h, pattern, at):
@@ -231,7 +214,7 @@ class Chain(TestCase):
     def test_syntax_error_in_a_dependency_fails_the_round_then_recovers(self):
         h = self.start_lib("-R")
         write(self.base, "print('loading base')\ndef f(:\n    return 1\n")
-        self.assertEqual(status_after(h, "SyntaxError: "), "failed")
+        self.assertEqual(h.status_after("SyntaxError: "), "failed")
         self.assertIn('base.py", line 2', h.stderr())
         self.assertIn("lib SyntaxError", h.stderr())
         write(self.base, BASE % 3)
