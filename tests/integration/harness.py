@@ -10,6 +10,7 @@ import fcntl
 import os
 import pty
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -38,14 +39,47 @@ def hotload_argv(args):
     """The command line that runs hotload with args, and the backend."""
     return [BIN] + (["--watcher=" + WATCHER] if WATCHER else []) + list(args)
 
-# A status line starts a line, or follows the prompt's clearing of its line.
 # A shell's background job starts with SIGINT ignored, and would hand that
 # on to hotload and python, which then cannot be stopped with Ctrl-C.
 if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
+# A status line starts a line, or follows the prompt's clearing of its line
+# ("\r\033[K" at the --repl prompt).
 ROUND = re.compile(r"(?:^|\x1b\[K)hotload: round (\d+) (ok|failed|restarted)",
                    re.M)
+
+
+def rounds_in(text):
+    """The rounds whose status lines are in text, as (number, outcome)."""
+    return [(int(n), s) for n, s in ROUND.findall(text)]
+
+
+# Tests that read /proc/PID/stat or /proc/PID/fd, as Linux has them.
+needs_proc = unittest.skipUnless(
+    os.path.isfile("/proc/self/stat") and os.path.isdir("/proc/self/fd"),
+    "needs a /proc with /proc/PID/stat and /proc/PID/fd")
+
+
+def alive(pid):
+    """Is pid a running process? A zombie is not. Without /proc, a process
+    that can still be signalled counts as running."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # another user's process: it exists
+    if not os.path.isdir("/proc/self"):
+        return True
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return False  # reaped since the kill
+    # The state follows the command's name, which may hold ") " itself.
+    fields = stat.rsplit(") ", 1)
+    return len(fields) == 2 and fields[1][:1] != "Z"
 
 
 def clean_env(**extra):
@@ -90,10 +124,12 @@ class Hotload:
 
     With tty=True it runs on a pseudo-terminal (stdout and stderr both go
     to it, and Ctrl-C can be typed); otherwise stdout and stderr are pipes.
+    With read_stdout=False, nothing reads stdout but the test itself, with
+    readline(), so that closing proc.stdout really closes the pipe.
     """
 
     def __init__(self, args, cwd, stdin=None, env=None, tty=False,
-                 argv=None):
+                 argv=None, read_stdout=True):
         self.args = argv or hotload_argv(args)
         self.out = b""
         self.err = b""
@@ -121,10 +157,12 @@ class Hotload:
                 self.proc.stdin.close()
             self.threads = [
                 threading.Thread(target=self._read, args=(
-                    self.proc.stdout, "out"), daemon=True),
-                threading.Thread(target=self._read, args=(
                     self.proc.stderr, "err"), daemon=True),
             ]
+            if read_stdout:
+                self.threads.append(threading.Thread(
+                    target=self._read, args=(self.proc.stdout, "out"),
+                    daemon=True))
         for t in self.threads:
             t.start()
 
@@ -147,6 +185,18 @@ class Hotload:
             with self.lock:
                 self.out += chunk
 
+    def readline(self):
+        """One line of stdout, read by the test (read_stdout=False)."""
+        fd, line = self.proc.stdout.fileno(), b""
+        while not line.endswith(b"\n"):
+            wait_until(lambda: select.select([fd], [], [], 0.05)[0],
+                       what="a line on stdout")
+            byte = os.read(fd, 1)
+            if not byte:
+                break
+            line += byte
+        return line
+
     def stdout(self):
         with self.lock:
             return self.out.decode(errors="replace")
@@ -159,7 +209,7 @@ class Hotload:
 
     def rounds(self):
         """The rounds reported so far, as (number, 'ok' or 'failed')."""
-        return [(int(n), s) for n, s in ROUND.findall(self.stderr())]
+        return rounds_in(self.stderr())
 
     def wait_rounds(self, n, timeout=TIMEOUT):
         wait_until(lambda: len(self.rounds()) >= n, timeout,
@@ -291,6 +341,12 @@ def read(path):
             return f.read()
     except FileNotFoundError:
         return None
+
+
+def read_pid(path):
+    """The pid a command wrote into path, once it is there."""
+    return int(wait_until(lambda: (read(path) or "").strip(),
+                          what="a pid in " + path))
 
 
 def write_atomic(path, text):

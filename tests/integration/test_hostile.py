@@ -11,7 +11,6 @@ import hashlib
 import os
 import pty
 import re
-import select
 import shlex
 import shutil
 import signal
@@ -19,11 +18,11 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import unittest
 
-from harness import (BIN, TIMEOUT, WATCHER, TestCase, _take_terminal,
-                     clean_env, hotload_argv, read, wait_until, write)
+from harness import (BIN, TIMEOUT, WATCHER, TestCase, _take_terminal, alive,
+                     clean_env, hotload_argv, needs_proc, read, read_pid,
+                     wait_until, write)
 
 # For what takes long on a loaded machine: 100,000 paths, 50 MB of output.
 LONG = 4 * TIMEOUT
@@ -54,93 +53,10 @@ LIST_FDS = shlex.quote(sys.executable) + " -c " + shlex.quote(
 
 ECHO = 'echo "ran [$*]"'
 
-needs_proc = unittest.skipUnless(os.path.isdir("/proc/self/fd"),
-                                 "needs /proc to list descriptors")
-
-
-def alive(pid):
-    """Is pid a running process (a zombie is not)?"""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(") ", 1)[1][0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
-def read_pid(path):
-    """The pid a command wrote into path, once it is there."""
-    return int(wait_until(lambda: (read(path) or "").strip(),
-                          what="a pid in " + path))
-
-
 def fds_listed(out):
     """The descriptors LIST_FDS printed, and what they were."""
     m = re.search(r"^fds ([\d ]+) = (.*)$", out, re.M)
     return m.group(1).split(), m.group(2)
-
-
-class Piped:
-    """hotload with stdout a pipe that the test reads, and closes, itself;
-    stderr is collected as it comes."""
-
-    def __init__(self, test, args):
-        self.proc = subprocess.Popen(
-            hotload_argv(args), cwd=test.dir, env=clean_env(),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE)
-        test.addCleanup(self.kill)
-        self.err = b""
-        self.lock = threading.Lock()
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-
-    def _read(self):
-        while True:
-            chunk = self.proc.stderr.read1(65536)
-            if not chunk:
-                return
-            with self.lock:
-                self.err += chunk
-
-    def stderr(self):
-        with self.lock:
-            return self.err.decode(errors="replace")
-
-    def readline(self):
-        """One line of stdout, read without a thread, so that closing the
-        pipe afterwards really closes it."""
-        fd, line = self.proc.stdout.fileno(), b""
-        while not line.endswith(b"\n"):
-            wait_until(lambda: select.select([fd], [], [], 0.05)[0],
-                       what="a line on stdout")
-            byte = os.read(fd, 1)
-            if not byte:
-                break
-            line += byte
-        return line
-
-    def wait(self):
-        """hotload's exit status, once all it wrote to stderr is read."""
-        try:
-            status = self.proc.wait(TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise AssertionError("hotload did not exit; stderr:\n" +
-                                 self.stderr())
-        self.thread.join(TIMEOUT)
-        return status
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        self.thread.join(TIMEOUT)
-        for f in (self.proc.stdout, self.proc.stderr):
-            if not f.closed:
-                f.close()
 
 
 class HostileTestCase(TestCase):
@@ -534,35 +450,35 @@ class Faults(HostileTestCase):
 
     def test_stdout_reader_gone_while_idle(self):
         self.write("lib.py", "print('ready')\n")
-        p = Piped(self, ["-m", "lib", "lib.py"])
+        p = self.start("-m", "lib", "lib.py", read_stdout=False)
         self.assertEqual(p.readline(), b"ready\n")
         wait_until(lambda: "round 1 ok" in p.stderr(), what="round 1")
         p.proc.stdout.close()
-        self.assertEqual(p.wait(), -signal.SIGPIPE)
+        self.assertEqual(p.wait_exit(), -signal.SIGPIPE)
 
     def test_stdout_reader_gone_while_a_command_writes(self):
         self.write("f.txt", "")
-        p = Piped(self, ["-r", "yes", "f.txt"])
+        p = self.start("-r", "yes", "f.txt", read_stdout=False)
         self.assertEqual(p.readline(), b"y\n")
         p.proc.stdout.close()
-        self.assertEqual(p.wait(), -signal.SIGPIPE)
+        self.assertEqual(p.wait_exit(), -signal.SIGPIPE)
 
     def test_stdout_reader_gone_while_a_module_writes(self):
         self.write("lib.py", "print('ready', flush=True)\n"
                    "while True:\n    print('x' * 100)\n")
-        p = Piped(self, ["-m", "lib", "lib.py"])
+        p = self.start("-m", "lib", "lib.py", read_stdout=False)
         self.assertEqual(p.readline(), b"ready\n")
         p.proc.stdout.close()
-        self.assertEqual(p.wait(), -signal.SIGPIPE)
+        self.assertEqual(p.wait_exit(), -signal.SIGPIPE)
         self.assertIn("BrokenPipeError", p.stderr())
 
     def test_stdout_reader_gone_while_a_restart_module_runs(self):
         self.write("lib.py", "import time\nprint('ready', flush=True)\n"
                    "time.sleep(1)\n")
-        p = Piped(self, ["--restart", "-m", "lib", "lib.py"])
+        p = self.start("--restart", "-m", "lib", "lib.py", read_stdout=False)
         self.assertEqual(p.readline(), b"ready\n")
         p.proc.stdout.close()
-        self.assertEqual(p.wait(), -signal.SIGPIPE)
+        self.assertEqual(p.wait_exit(), -signal.SIGPIPE)
 
     def full_disk(self, *args):
         """hotload with args, its stdout on /dev/full."""

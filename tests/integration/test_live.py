@@ -16,12 +16,8 @@ import sys
 import time
 import unittest
 
-from harness import (TIMEOUT, TestCase, clean_env, hotload_argv, read,
-                     wait_until, write_atomic)
-
-# A status line anywhere in the output. At the prompt it follows the
-# "\r\033[K" that clears the prompt's line, so it does not begin a line.
-STATUS = re.compile(r"hotload: round (\d+) (ok|failed|restarted)")
+from harness import (ROUND, TIMEOUT, TestCase, clean_env, hotload_argv,
+                     needs_proc, read, rounds_in, wait_until, write_atomic)
 
 BANNER = "exit() or Ctrl-D leaves."
 PROMPT = ">>> "
@@ -32,19 +28,6 @@ def lib_source(value):
     return ("print('loaded %d', flush=True)\n"
             "def f():\n"
             "    return %d\n" % (value, value))
-
-
-def statuses(text):
-    """The rounds reported in text, as (number, outcome)."""
-    return [(int(n), s) for n, s in STATUS.findall(text)]
-
-
-def wait_statuses(h, n):
-    """Wait for n status lines from h, wherever they are; return them."""
-    wait_until(lambda: len(statuses(h.stderr())) >= n,
-               what=lambda: "%d rounds; output so far:\n%s" % (
-                   n, h.stderr()))
-    return statuses(h.stderr())
 
 
 def stat_fields(pid):
@@ -99,8 +82,6 @@ def no_controlling_terminal(args):
             ] + args
 
 
-needs_proc = unittest.skipUnless(os.path.isdir("/proc/self"),
-                                 "needs /proc to see process groups")
 needs_tmux = unittest.skipUnless(shutil.which("tmux"), "needs tmux")
 
 
@@ -215,8 +196,9 @@ class LiveTestCase(TestCase):
                           what=lambda: "%s; the log:\n%s" % (what, self.log()))
 
     def wait_log_rounds(self, n):
-        self.wait_log(lambda log: len(statuses(log)) >= n, "%d rounds" % n)
-        return statuses(self.log())
+        self.wait_log(lambda log: len(rounds_in(log)) >= n,
+                      "%d rounds" % n)
+        return rounds_in(self.log())
 
     def terminal_restored(self):
         flags = stty_flags(wait_until(lambda: read(self.path("stty.txt")),
@@ -248,11 +230,11 @@ class Repl(LiveTestCase):
     def save(self, h, value, rounds):
         """Save lib.py with f() returning value; wait for its round."""
         self.write("lib.py", lib_source(value))
-        self.assertEqual(wait_statuses(h, rounds)[-1], (rounds, "ok"))
+        self.assertEqual(h.wait_rounds(rounds)[-1], (rounds, "ok"))
 
     def test_prompt_calls_the_newest_code_in_the_same_process(self):
         h = self.start_repl()
-        self.assertEqual(statuses(h.stdout()), [(1, "ok")])
+        self.assertEqual(rounds_in(h.stdout()), [(1, "ok")])
         self.enter(h, "lib.f(), f()", "(1, 1)\r\n" + PROMPT)
         self.save(h, 2, 2)
         self.assertIn("loaded 2", h.stdout())
@@ -398,7 +380,7 @@ class Keys(LiveTestCase):
         pane.type("q")
         self.assertEqual(self.read_status(), 0)
         self.terminal_restored()
-        self.assertEqual(statuses(self.log()), [(1, "ok")])
+        self.assertEqual(rounds_in(self.log()), [(1, "ok")])
 
     def test_ctrl_c_restores_the_terminal(self):
         pane = self.start_keys("-r", "echo ran")
@@ -418,7 +400,7 @@ class Keys(LiveTestCase):
         self.assertIsNone(read(self.path("status.txt")))
         pane.key("C-c")
         self.assertEqual(self.read_status(), 128 + signal.SIGINT)
-        self.assertEqual(statuses(self.log()), [(1, "ok"), (2, "ok")])
+        self.assertEqual(rounds_in(self.log()), [(1, "ok"), (2, "ok")])
         self.assertEqual(re.findall(r"^ran.*", self.log(), re.M),
                          ["ran ", "ran a.txt"])
 
@@ -449,7 +431,8 @@ class NoTerminal(LiveTestCase):
         h.wait_out("ran a.txt\n")
         self.assertEqual(h.wait_rounds(2), [(1, "ok"), (2, "ok")])
         self.assertEqual(h.stop(signal.SIGTERM), -signal.SIGTERM)
-        self.assertEqual(re.sub(STATUS.pattern + ".*\n", "", h.stderr()), "")
+        self.assertEqual(re.sub(ROUND.pattern + ".*\n", "", h.stderr(),
+                                flags=re.M), "")
 
 
 @needs_proc

@@ -1,23 +1,12 @@
 """Stopping hotload: Ctrl-C, SIGTERM and SIGHUP, whatever it is doing."""
 
-import os
 import signal
 import subprocess
 import time
 
-from harness import BIN, TestCase, clean_env, read, wait_until
+from harness import BIN, TestCase, alive, clean_env, read_pid, wait_until
 
 SLEEPER = "import time\nprint('sleeping', flush=True)\ntime.sleep(100)\n"
-
-
-def alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is dead for our purposes.
-    with open("/proc/%d/stat" % pid) as f:
-        return f.read().split(") ")[1][0] != "Z"
 
 
 class CtrlC(TestCase):
@@ -62,7 +51,7 @@ class CtrlC(TestCase):
         self.write("f.txt", "")
         h = self.start("-r", "echo $$ > pid; exec sleep 100", "f.txt",
                        tty=True)
-        pid = int(wait_until(lambda: (read(self.path("pid")) or "").strip()))
+        pid = read_pid(self.path("pid"))
         h.type(b"\x03")
         self.assertEqual(h.wait_exit(), -signal.SIGINT)
         wait_until(lambda: not alive(pid), what="the command to end")
@@ -70,7 +59,7 @@ class CtrlC(TestCase):
     def test_kill_int_to_hotload_alone_stops_its_command(self):
         self.write("f.txt", "")
         h = self.start("-r", "echo $$ > pid; exec sleep 100", "f.txt")
-        pid = int(wait_until(lambda: (read(self.path("pid")) or "").strip()))
+        pid = read_pid(self.path("pid"))
         self.assertEqual(h.stop(signal.SIGINT), -signal.SIGINT)
         wait_until(lambda: not alive(pid), what="the command to end")
 
