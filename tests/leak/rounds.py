@@ -22,6 +22,9 @@ import time
 
 BIN = os.path.abspath(os.environ.get("HOTLOAD_BIN", "build/hotload"))
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+from harness import clean_env  # found through the path above
+
 MODULE = """\
 def f(x):
     return [x] * 10
@@ -31,14 +34,6 @@ class Thing:
 table = {{str(i): Thing() for i in range(20)}}
 print("count", {n}, len(f({n})))
 """
-
-
-def clean_env(**extra):
-    env = dict(os.environ)
-    for name in ("PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"):
-        env.pop(name, None)
-    env.update(extra)
-    return env
 
 
 class Session:
