@@ -33,7 +33,7 @@ static size_t ngroups, capgroups;
  */
 static bool
 build_args(const char *cmd, const struct filelist *fl,
-	   const struct changes *chg, char ***argvp, char ***envp, char **varp)
+           const struct changes *chg, char ***argvp, char ***envp, char **varp)
 {
 	size_t i, n = 0, len = sizeof "HOTLOAD_CHANGED=";
 	char **argv, **env, *var, *p;
@@ -76,7 +76,7 @@ describe(int status, char *buf, size_t len)
 		snprintf(buf, len, "exit %d", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
 		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status),
-			 strsignal(WTERMSIG(status)));
+		         strsignal(WTERMSIG(status)));
 	else
 		snprintf(buf, len, "status %d", status);
 }
@@ -84,7 +84,7 @@ describe(int status, char *buf, size_t len)
 static bool
 interrupted(void)
 {
-	return sig_caught() != 0 || pyrun_interrupted();
+	return sig_caught() != 0 || host_interrupted();
 }
 
 /* Does the process group still have a process in it? */
@@ -131,7 +131,7 @@ command_stop_all(const struct options *o)
 	for (i = 0; i < ngroups; i++)
 		if (group_alive(groups[i]))
 			stop_group(groups[i], o ? o->stop_signal : SIGTERM,
-				   o ? o->kill_after : 5);
+			           o ? o->kill_after : 5);
 	ngroups = 0;
 }
 
@@ -175,8 +175,7 @@ note_group(pid_t pgid)
 }
 
 static int
-spawn(struct round *r, const char *cmd, const struct changes *chg,
-      pid_t *pid)
+spawn(struct round *r, const char *cmd, const struct changes *chg, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -198,14 +197,14 @@ spawn(struct round *r, const char *cmd, const struct changes *chg,
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF |
-					    POSIX_SPAWN_SETSIGMASK |
-					    POSIX_SPAWN_SETPGROUP);
+	                                    POSIX_SPAWN_SETSIGMASK |
+	                                    POSIX_SPAWN_SETPGROUP);
 	posix_spawn_file_actions_init(&fa);
 	if (r->stdin_null)
 		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
-						 O_RDONLY, 0);
+		                                 O_RDONLY, 0);
 	fflush(stdout);
-	pyrun_flush();
+	host_flush();
 	adopt_orphans();
 	error = posix_spawn(pid, "/bin/sh", &fa, &attr, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
@@ -229,17 +228,17 @@ spawn(struct round *r, const char *cmd, const struct changes *chg,
  */
 enum step_status
 command_run(struct round *r, struct step *s, const struct changes *chg,
-	    char *detail, size_t len)
+            char *detail, size_t len)
 {
 	const struct options *o = r->opt;
 	enum step_status st = STEP_OK;
-	int status = 0, error, input = -1, n;
+	int status = 0, error;
 	pid_t pid, done;
 
 	if (o->restart && s->group != 0 && group_alive(s->group)) {
-		pyrun_begin_wait();
+		host_begin_wait();
 		stop_group(s->group, o->stop_signal, o->kill_after);
-		pyrun_end_wait();
+		host_end_wait();
 	}
 	error = spawn(r, s->arg, chg, &pid);
 	if (error != 0) {
@@ -247,11 +246,7 @@ command_run(struct round *r, struct step *s, const struct changes *chg,
 		return STEP_FAILED;
 	}
 	s->group = pid;
-	if (r->w != NULL) {
-		input = r->w->input_fd;
-		r->w->input_fd = -1;
-	}
-	pyrun_begin_wait();
+	host_begin_wait();
 	for (;;) {
 		done = waitpid(pid, &status, WNOHANG);
 		if (done == pid)
@@ -268,8 +263,8 @@ command_run(struct round *r, struct step *s, const struct changes *chg,
 		}
 		/* SIGCHLD ends a wait; the timeout covers a lost one. */
 		if (o->restart && r->w != NULL) {
-			n = watch_wait(r->w, 100000000, r->pending);
-			if (n > 0) {
+			if (watch_wait(r->w, -1, 100000000, r->pending) ==
+			    WATCH_CHANGED) {
 				stop_group(pid, o->stop_signal, o->kill_after);
 				snprintf(detail, len, "stopped for a change");
 				st = STEP_RESTART;
@@ -279,12 +274,10 @@ command_run(struct round *r, struct step *s, const struct changes *chg,
 			sig_poll(-1, -1, 100000000);
 		}
 	}
-	pyrun_end_wait();
-	if (r->w != NULL)
-		r->w->input_fd = input;
+	host_end_wait();
 	if (st != STEP_OK)
 		return st;
 	describe(status, detail, len);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? STEP_OK
-							     : STEP_FAILED;
+	                                                     : STEP_FAILED;
 }

@@ -84,6 +84,7 @@ struct options {
 
 enum parse_result { PARSE_OK, PARSE_EXIT, PARSE_ERROR };
 
+void options_init(struct options *);
 enum parse_result options_parse(struct options *, int, char **, FILE *);
 void options_free(struct options *);
 void options_usage(FILE *);
@@ -171,11 +172,20 @@ size_t changes_settle(struct changes *, struct filelist *);
 /* watch.c: waiting for files to change, with a backend per mechanism. */
 struct watch;
 
+/* How a wait for changes ended. */
+enum watch_result {
+	WATCH_TIMEOUT, /* nothing changed in time */
+	WATCH_CHANGED, /* files changed: they are in the set */
+	WATCH_SIGNAL,  /* a signal arrived */
+	WATCH_INPUT,   /* the input descriptor is readable */
+};
+
 struct watch_backend {
 	const char *name;
 	int (*open)(struct watch *);
-	int (*wait)(struct watch *, int64_t, struct changes *);
-	int (*settle)(struct watch *, struct changes *, int64_t);
+	enum watch_result (*wait)(struct watch *, int, int64_t,
+				  struct changes *);
+	enum watch_result (*settle)(struct watch *, struct changes *, int64_t);
 	void (*close)(struct watch *);
 };
 
@@ -186,28 +196,21 @@ struct watch {
 	bool verbose;         /* say how the files are watched */
 	bool can_fall_back;   /* to polling, if the backend cannot serve */
 	int64_t interval_ns;  /* the polling interval asked for */
-	int64_t rate_ns;      /* the polling interval in use */
-	int64_t shown_rate_ns; /* the last one reported */
-	int slow_sweeps;       /* sweeps in a row that slowed polling down */
 	int64_t settle_ns;    /* quiet time that ends a burst of changes */
 	bool burst;           /* changes went on while the last round ran */
 	bool joined;          /* new files joined the list in this burst */
-	int64_t next_sweep;   /* monotonic time of the next sweep */
 	int64_t sweep_cost_ns; /* how long the last sweep took */
-	int input_fd;         /* a wait also ends when this is readable */
 	size_t ngone;         /* files gone since the last report */
 	size_t first_gone;
 	void *priv;           /* the backend's own state */
 };
 
-/* What watch_wait returns when no file changed. */
-#define WATCH_SIGNAL (-1) /* a signal arrived */
-#define WATCH_INPUT (-2)  /* input_fd is readable */
-
+const struct watch_backend *watch_backend_find(const char *);
+const char *watch_backend_names(void);
 struct watch *watch_open(struct filelist *, const struct options *);
 void watch_close(struct watch *);
-int watch_wait(struct watch *, int64_t, struct changes *);
-int watch_settle(struct watch *, struct changes *);
+enum watch_result watch_wait(struct watch *, int, int64_t, struct changes *);
+enum watch_result watch_settle(struct watch *, struct changes *);
 int64_t watch_quiet_ns(const struct watch *, const struct changes *);
 int watch_sweep(struct watch *, struct changes *);
 int watch_update(struct watch *, size_t, int64_t, struct changes *);
@@ -226,14 +229,20 @@ void sig_set_interrupt(void (*)(void));
 int sig_wake_fd(void);
 void sig_drain(void);
 void sig_rewake(void);
-int sig_poll(int, int, int64_t);
+/* What ended a sig_poll. */
+enum wake {
+	WAKE_TIMEOUT,
+	WAKE_FD,     /* the first descriptor is readable */
+	WAKE_FD2,    /* the second one is */
+	WAKE_SIGNAL, /* a signal arrived */
+};
+enum wake sig_poll(int, int, int64_t);
 void sig_watch_output(bool);
 int sig_caught(void);
 void sig_note(int);
 void sig_forget(int);
 _Noreturn void sig_exit(int);
 
-/* command.c: --run steps. */
 /* How a step went; a worse one has a higher value. */
 enum step_status {
 	STEP_OK,
@@ -243,6 +252,37 @@ enum step_status {
 };
 
 struct round;
+
+/*
+ * host.c: what rounds, commands and the loop ask of the Python host. The
+ * host registers its functions at start (host_set); without one, Python
+ * steps fail and the rest does nothing, so the layers below need no Python.
+ */
+struct host {
+	/* A round starts: round number, files, changes, files appeared. */
+	void (*round_begin)(unsigned long, const struct filelist *,
+			    const struct changes *, bool);
+	enum step_status (*module_step)(struct round *, struct step *, char *,
+					size_t);
+	enum step_status (*call_step)(struct step *, char *, size_t);
+	void (*begin_wait)(void); /* hotload waits: let Python threads run */
+	void (*end_wait)(void);
+	bool (*interrupted)(void); /* did Python take a Ctrl-C meanwhile? */
+	void (*flush)(void);       /* write out what Python buffered */
+};
+
+void host_set(const struct host *);
+void host_round_begin(unsigned long, const struct filelist *,
+		      const struct changes *, bool);
+enum step_status host_module_step(struct round *, struct step *, char *,
+				  size_t);
+enum step_status host_call_step(struct step *, char *, size_t);
+void host_begin_wait(void);
+void host_end_wait(void);
+bool host_interrupted(void);
+void host_flush(void);
+
+/* command.c: --run steps. */
 enum step_status command_run(struct round *, struct step *,
 			     const struct changes *, char *, size_t);
 void command_stop_all(const struct options *);
@@ -251,56 +291,33 @@ void command_stop_all(const struct options *);
 int term_open_keys(void);
 void term_restore(void);
 
-/* main.c */
-_Noreturn void finish(int);
-
-/* pyhost.c: the interpreter the hotload program embeds. */
-struct loop;
-int pyhost_init(struct options *, struct filelist *);
-void pyhost_finalize(bool);
-int pyhost_repl(struct loop *);
-
-/* pyrun.c: Python code in rounds, in the program and in the extension. */
-void pyrun_attach(void *, struct filelist *);
-void pyrun_detach(void);
-bool pyrun_active(void);
-void pyrun_round_begin(unsigned long, const struct filelist *,
-		       const struct changes *, bool);
-enum step_status pyrun_module_step(struct round *, struct step *, char *,
-				   size_t);
-enum step_status pyrun_call_step(struct step *, char *, size_t);
-void pyrun_begin_wait(void);
-void pyrun_end_wait(void);
-bool pyrun_interrupted(void);
-void pyrun_flush(void);
-long pyrun_exit_status(void);
-
-/* pymodule.c: the hotload module. */
-void pymodule_set_files(struct filelist *);
-
 /* round.c: one round of steps. */
 struct round {
 	const struct options *opt;
 	struct filelist *files;
 	struct watch *w;         /* watched while a step runs (--restart) */
 	struct changes *pending; /* where changes seen meanwhile go */
-	struct loop *loop;       /* told when the steps are done */
 	unsigned long count;
-	bool stdin_null;         /* commands read /dev/null, not our stdin */
+	bool stdin_null; /* commands read /dev/null, not our stdin */
+	int64_t start;   /* when the round began (monotonic) */
+	char line[1024]; /* the status line, as far as the steps went */
 };
 
 enum step_status round_run(struct round *, const struct changes *, bool);
+enum step_status round_report(struct round *, enum step_status);
 void round_clear_terminal(void);
 
 /* loop.c: rounds as files change. */
-#define LOOP_STOPPED (-1) /* a signal asked hotload to stop */
-#define LOOP_ROUND 1      /* a round ran */
-#define LOOP_QUIT 2       /* q was typed */
-#define LOOP_INPUT 3      /* input is waiting on input_fd */
+enum loop_result {
+	LOOP_ROUND,   /* a round ran */
+	LOOP_QUIT,    /* q was typed */
+	LOOP_INPUT,   /* input is waiting on input_fd, or the time is up */
+	LOOP_STOPPED, /* a signal asked hotload to stop */
+};
 
 struct loop {
 	struct watch *w;
-	struct round *r;
+	struct round r;
 	struct changes next;        /* the changes for the next round */
 	int chain;                  /* rounds in a row their forerunner began */
 	bool late;                  /* a change came after the steps ended */
@@ -310,10 +327,27 @@ struct loop {
 	void (*after_round)(void);  /* and shows itself again */
 };
 
-int loop_next(struct loop *, int64_t, enum step_status *);
-int loop_run(struct loop *, bool);
+void loop_init(struct loop *, const struct options *, struct filelist *,
+	       struct watch *);
+enum step_status loop_first_round(struct loop *);
+enum loop_result loop_next(struct loop *, int64_t, enum step_status *);
+enum loop_result loop_run(struct loop *, bool, enum step_status *);
 void loop_free(struct loop *);
-void loop_steps_done(struct loop *);
-bool loop_stopping(int);
+bool loop_stopping(enum watch_result);
+
+/* pyrun.c: Python code in rounds, in the program and in the extension. */
+void pyrun_attach(void *, struct filelist *);
+void pyrun_detach(void);
+bool pyrun_active(void);
+struct filelist *pyrun_files(void);
+void pyrun_begin_wait(void);
+void pyrun_end_wait(void);
+void pyrun_flush(void);
+long pyrun_exit_status(void);
+
+/* pyhost.c: the interpreter the hotload program embeds. */
+int pyhost_init(struct options *, struct filelist *, void (*)(void));
+void pyhost_finalize(bool);
+int pyhost_repl(struct loop *);
 
 #endif

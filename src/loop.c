@@ -10,30 +10,28 @@
 
 /* Did a wait end because hotload was asked to stop? */
 bool
-loop_stopping(int waited)
+loop_stopping(enum watch_result waited)
 {
 	return waited == WATCH_SIGNAL &&
-	       (sig_caught() != 0 || pyrun_interrupted());
+	       (sig_caught() != 0 || host_interrupted());
 }
 
 /*
  * Wait for changes as watch_wait does (settle: as watch_settle does), on
- * through signals that do not stop hotload, such as SIGCHLD. Returns the
- * changes seen, WATCH_INPUT, or LOOP_STOPPED.
+ * through signals that do not stop hotload, such as SIGCHLD. Returns
+ * WATCH_SIGNAL only when hotload is to stop.
  */
-static int
-wait_changes(struct watch *w, int64_t timeout_ns, bool settle,
-	     struct changes *chg)
+static enum watch_result
+wait_changes(struct watch *w, int input_fd, int64_t timeout_ns, bool settle,
+             struct changes *chg)
 {
-	int n;
+	enum watch_result n;
 
 	for (;;) {
 		n = settle ? watch_settle(w, chg)
-			   : watch_wait(w, timeout_ns, chg);
-		if (n >= 0 || n == WATCH_INPUT)
+		           : watch_wait(w, input_fd, timeout_ns, chg);
+		if (n != WATCH_SIGNAL || loop_stopping(n))
 			return n;
-		if (loop_stopping(n))
-			return LOOP_STOPPED;
 	}
 }
 
@@ -49,66 +47,78 @@ report_changes(const struct filelist *fl, const struct changes *chg)
 		hl_msg("changed: %zu more", chg->n - 10);
 }
 
-/*
- * Read the keys typed at the terminal: Enter or space asks for a round,
- * q to quit. Returns LOOP_ROUND, LOOP_QUIT or 0 for neither.
- */
-static int
+/* What the keys typed at the terminal ask for. */
+enum keys { KEYS_NONE, KEYS_ROUND, KEYS_QUIT };
+
+/* Read the keys typed: Enter or space asks for a round, q to quit. */
+static enum keys
 read_keys(int fd)
 {
 	char buf[64];
 	ssize_t n, i;
-	int want = 0;
+	enum keys want = KEYS_NONE;
 
 	while ((n = read(fd, buf, sizeof buf)) > 0)
 		for (i = 0; i < n; i++) {
 			if (buf[i] == 'q' || buf[i] == 'Q')
-				return LOOP_QUIT;
+				return KEYS_QUIT;
 			if (buf[i] == '\n' || buf[i] == '\r' || buf[i] == ' ')
-				want = LOOP_ROUND;
+				want = KEYS_ROUND;
 		}
 	return want;
 }
+
+/* How a wait for a burst ended. */
+enum burst {
+	BURST_CHANGES, /* changes, in L->next */
+	BURST_KEYS,    /* a round asked for at the keyboard */
+	BURST_QUIT,    /* q was typed */
+	BURST_INPUT,   /* input for the prompt, or the time is up */
+	BURST_STOPPED, /* hotload is to stop */
+};
 
 /*
  * Wait up to timeout_ns (forever if negative) for a burst of changes,
  * gathered in L->next, or for input: keys (a round asked for, or quit) or
  * the prompt's. fresh tells whether any change came after the last round
- * ended. Returns 0 with changes, LOOP_ROUND, LOOP_QUIT, LOOP_INPUT (also
- * when the time is up) or LOOP_STOPPED.
+ * ended.
  */
-static int
+static enum burst
 wait_burst(struct loop *L, int64_t timeout_ns, bool *fresh)
 {
-	int n = 0, key;
+	enum watch_result n;
+	enum keys key;
 
 	/* What is in L->next already came while the last round ran, unless
 	 * loop_steps_done saw it come after. */
 	*fresh = L->late;
 	L->late = false;
-	L->w->input_fd = L->input_fd;
 	while (L->next.n == 0) {
-		n = wait_changes(L->w, timeout_ns, false, &L->next);
-		if (n == LOOP_STOPPED)
-			return n;
-		if (n == 0 && timeout_ns >= 0)
-			return LOOP_INPUT;
+		n = wait_changes(L->w, L->input_fd, timeout_ns, false,
+		                 &L->next);
+		if (n == WATCH_SIGNAL)
+			return BURST_STOPPED;
+		if (n == WATCH_TIMEOUT && timeout_ns >= 0)
+			return BURST_INPUT;
 		if (n == WATCH_INPUT) {
 			if (!L->keys)
-				return LOOP_INPUT;
-			if ((key = read_keys(L->input_fd)) != 0)
-				return key;
+				return BURST_INPUT;
+			key = read_keys(L->input_fd);
+			if (key == KEYS_QUIT)
+				return BURST_QUIT;
+			if (key == KEYS_ROUND)
+				return BURST_KEYS;
 			continue;
 		}
-		*fresh = n > 0;
+		*fresh = n == WATCH_CHANGED;
 	}
 	L->w->burst = !*fresh;
-	n = wait_changes(L->w, 0, true, &L->next);
+	n = wait_changes(L->w, -1, 0, true, &L->next);
 	L->w->burst = false;
-	if (n < 0)
-		return n;
-	*fresh |= n > 0;
-	return 0;
+	if (n == WATCH_SIGNAL)
+		return BURST_STOPPED;
+	*fresh |= n == WATCH_CHANGED;
+	return BURST_CHANGES;
 }
 
 /*
@@ -118,26 +128,23 @@ wait_burst(struct loop *L, int64_t timeout_ns, bool *fresh)
  * the steps ended (and not after now: a clock that runs ahead proves
  * nothing) was changed by someone else, as soon as they saw the output.
  */
-void
-loop_steps_done(struct loop *L)
+static void
+steps_done(struct loop *L)
 {
 	const struct filelist *fl;
 	int64_t end = now_ns(), now, t;
-	int input, n;
+	enum watch_result n;
 	size_t i;
 
 	if (L->w == NULL) /* one round, no watching */
 		return;
-	input = L->w->input_fd;
-	L->w->input_fd = -1;
-	while ((n = watch_wait(L->w, 0, &L->next)) == WATCH_SIGNAL)
+	while ((n = watch_wait(L->w, -1, 0, &L->next)) == WATCH_SIGNAL)
 		if (loop_stopping(n)) {
 			/* The wait took the signal's wake-up: leave one for the
 			 * loop, which stops on it. */
 			sig_rewake();
 			break;
 		}
-	L->w->input_fd = input;
 	fl = L->w->files;
 	now = now_ns();
 	L->late = false;
@@ -145,6 +152,29 @@ loop_steps_done(struct loop *L)
 		t = fl->v[L->next.idx[i]].st.ctime_ns;
 		L->late = t > end && t <= now;
 	}
+}
+
+/*
+ * Run a round for the changes chg: its steps, then, before its status line,
+ * take the changes its steps made (steps_done).
+ */
+static enum step_status
+round_for(struct loop *L, const struct changes *chg, bool new_files)
+{
+	enum step_status st = round_run(&L->r, chg, new_files);
+
+	if (st != STEP_INTERRUPTED)
+		steps_done(L);
+	return round_report(&L->r, st);
+}
+
+/* The first round, at start: for no change. */
+enum step_status
+loop_first_round(struct loop *L)
+{
+	struct changes none = {0};
+
+	return round_for(L, &none, false);
 }
 
 /* Run a round for the changes in L->next, which then starts empty again. */
@@ -155,14 +185,11 @@ run_round(struct loop *L, bool new_files)
 	enum step_status st;
 
 	memset(&L->next, 0, sizeof L->next);
-	/* Changes seen while a step runs (--restart) are for the next one. */
-	L->r->pending = &L->next;
-	L->r->loop = L;
-	if (L->r->opt->verbose)
+	if (L->r.opt->verbose)
 		report_changes(L->w->files, &now);
 	if (L->before_round != NULL)
 		L->before_round();
-	st = round_run(L->r, &now, new_files);
+	st = round_for(L, &now, new_files);
 	if (L->after_round != NULL)
 		L->after_round();
 	changes_clear(&now);
@@ -207,22 +234,28 @@ own_writes(struct loop *L)
  * LOOP_QUIT, LOOP_INPUT (input for the prompt, or nothing changed in time)
  * or LOOP_STOPPED.
  */
-int
+enum loop_result
 loop_next(struct loop *L, int64_t timeout_ns, enum step_status *st)
 {
 	bool fresh, new_files;
-	int status;
+	enum burst got;
+	enum watch_result n;
 	size_t i;
 
 	for (;;) {
-		pyrun_begin_wait();
-		status = wait_burst(L, timeout_ns, &fresh);
+		host_begin_wait();
+		got = wait_burst(L, timeout_ns, &fresh);
 		new_files = changes_settle(&L->next, L->w->files) > 0;
-		pyrun_end_wait();
-		if (status < 0 || status == LOOP_QUIT || status == LOOP_INPUT)
-			return status;
-		if (status == LOOP_ROUND) {
-			/* Asked for at the keyboard: a round with what changed. */
+		host_end_wait();
+		if (got == BURST_STOPPED)
+			return LOOP_STOPPED;
+		if (got == BURST_QUIT)
+			return LOOP_QUIT;
+		if (got == BURST_INPUT)
+			return LOOP_INPUT;
+		if (got == BURST_KEYS) {
+			/* Asked for at the keyboard: a round with what changed.
+			 */
 			L->chain = 0;
 		} else if (L->next.n == 0) {
 			continue;
@@ -234,21 +267,22 @@ loop_next(struct loop *L, int64_t timeout_ns, enum step_status *st)
 			L->chain++;
 		}
 		if (own_writes(L)) {
-			hl_msg("%s changed while the last %d rounds ran; taking "
-			       "it as the round's own write (save again to "
-			       "run)",
-			       L->w->files->v[L->next.idx[0]].name, L->chain);
+			hl_msg(
+			    "%s changed while the last %d rounds ran; taking "
+			    "it as the round's own write (save again to "
+			    "run)",
+			    L->w->files->v[L->next.idx[0]].name, L->chain);
 			changes_clear(&L->next);
 			L->chain = 0;
 			continue;
 		}
 		while ((*st = run_round(L, new_files)) == STEP_RESTART) {
-			pyrun_begin_wait();
-			status = wait_changes(L->w, 0, true, &L->next);
+			host_begin_wait();
+			n = wait_changes(L->w, -1, 0, true, &L->next);
 			new_files = changes_settle(&L->next, L->w->files) > 0;
-			pyrun_end_wait();
-			if (status == LOOP_STOPPED)
-				return status;
+			host_end_wait();
+			if (n == WATCH_SIGNAL)
+				return LOOP_STOPPED;
 			L->chain = 0;
 		}
 		if (*st == STEP_INTERRUPTED)
@@ -259,24 +293,39 @@ loop_next(struct loop *L, int64_t timeout_ns, enum step_status *st)
 
 /*
  * Run rounds until a signal stops hotload or q is typed; with once, run
- * one. Returns the exit status of the last round with once, EXIT_OK after
- * q, or LOOP_STOPPED.
+ * one. Returns LOOP_STOPPED, LOOP_QUIT, or LOOP_ROUND after the round run
+ * with once, whose status is in *st.
  */
-int
-loop_run(struct loop *L, bool once)
+enum loop_result
+loop_run(struct loop *L, bool once, enum step_status *st)
 {
-	enum step_status st = STEP_OK;
-	int status;
+	enum loop_result r;
 
+	*st = STEP_OK;
 	for (;;) {
-		status = loop_next(L, -1, &st);
-		if (status == LOOP_STOPPED)
-			return status;
-		if (status == LOOP_QUIT)
-			return EXIT_OK;
-		if (once)
-			return st == STEP_OK ? EXIT_OK : EXIT_FAIL;
+		r = loop_next(L, -1, st);
+		if (r == LOOP_STOPPED || r == LOOP_QUIT || once)
+			return r;
 	}
+}
+
+/*
+ * Set up L to run the rounds of the options o over the files fl, watched by
+ * w (NULL for one round and no watching).
+ */
+void
+loop_init(struct loop *L, const struct options *o, struct filelist *fl,
+          struct watch *w)
+{
+	memset(L, 0, sizeof *L);
+	L->w = w;
+	L->input_fd = -1;
+	L->r.opt = o;
+	L->r.files = fl;
+	L->r.w = w;
+	/* Changes seen while a step runs (--restart) are for the next
+	 * round. */
+	L->r.pending = &L->next;
 }
 
 void

@@ -11,10 +11,9 @@ static const struct options *options;
 
 /*
  * End hotload, after stopping the commands still running: by the signal
- * that asked for it, or with status (LOOP_STOPPED when a signal stopped the
- * loop).
+ * that asked for it, if one did, or with status.
  */
-_Noreturn void
+static _Noreturn void
 finish(int status)
 {
 	int signo = sig_caught();
@@ -25,7 +24,14 @@ finish(int status)
 	fflush(stdout);
 	if (signo != 0)
 		sig_exit(signo);
-	exit(status < 0 ? EXIT_FAIL : status);
+	exit(status);
+}
+
+/* A signal asked hotload to end: end by it. */
+static _Noreturn void
+stop_now(void)
+{
+	finish(EXIT_FAIL);
 }
 
 /* Fill fl from the arguments, or from stdin when there are none. */
@@ -84,7 +90,8 @@ check_options(struct options *o)
 		return false;
 	}
 	if (o->repl && !isatty(STDIN_FILENO)) {
-		/* The file list came on stdin: the prompt reads the terminal. */
+		/* The file list came on stdin: the prompt reads the terminal.
+		 */
 		tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
 		if (tty == -1 || dup2(tty, STDIN_FILENO) == -1) {
 			hl_msg("--repl needs a terminal, and there is none");
@@ -107,7 +114,7 @@ setup_keys(const struct options *o, struct loop *L)
 		return;
 	L->input_fd = term_open_keys();
 	L->keys = L->input_fd != -1;
-	L->r->stdin_null = L->keys;
+	L->r.stdin_null = L->keys;
 }
 
 int
@@ -115,11 +122,10 @@ main(int argc, char **argv)
 {
 	struct options opt;
 	struct filelist files;
-	struct changes none = {0};
-	struct round round = {0};
-	struct loop loop = {0};
+	struct loop loop;
 	struct watch *w = NULL;
 	enum step_status st;
+	enum loop_result end;
 	const char *env;
 	bool python, watching;
 
@@ -156,26 +162,19 @@ main(int argc, char **argv)
 		hl_msg("nothing to watch: %s (name files as arguments or pipe "
 		       "them in; see hotload(1))",
 		       files.n ? "none of the files exist"
-			       : "the list of files is empty");
+		               : "the list of files is empty");
 		return EXIT_FAIL;
 	}
-	round.opt = &opt;
-	round.files = &files;
-	round.w = w;
-	round.pending = &loop.next;
-	round.loop = &loop;
-	round.stdin_null = opt.repl;
-	loop.w = w;
-	loop.r = &round;
-	loop.input_fd = -1;
+	loop_init(&loop, &opt, &files, w);
+	loop.r.stdin_null = opt.repl;
 	setup_keys(&opt, &loop);
-	if (python && pyhost_init(&opt, &files) != 0)
+	if (python && pyhost_init(&opt, &files, stop_now) != 0)
 		finish(EXIT_FAIL);
 
 	if (!opt.postpone) {
-		st = round_run(&round, &none, false);
+		st = loop_first_round(&loop);
 		if (st == STEP_INTERRUPTED)
-			finish(LOOP_STOPPED);
+			stop_now();
 		if (opt.once)
 			finish(st == STEP_OK ? EXIT_OK : EXIT_FAIL);
 	} else if (!opt.quiet) {
@@ -185,5 +184,8 @@ main(int argc, char **argv)
 	}
 	if (opt.repl)
 		finish(pyhost_repl(&loop));
-	finish(loop_run(&loop, opt.once));
+	end = loop_run(&loop, opt.once, &st);
+	if (end == LOOP_STOPPED)
+		stop_now();
+	finish(end == LOOP_QUIT || st == STEP_OK ? EXIT_OK : EXIT_FAIL);
 }

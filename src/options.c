@@ -360,11 +360,9 @@ parse_seconds(struct options *o, const char *arg, FILE *err)
 static bool
 parse_watcher(struct options *o, const char *arg, FILE *err)
 {
-	if (strcmp(arg, "auto") != 0 && strcmp(arg, "inotify") != 0 &&
-	    strcmp(arg, "poll") != 0) {
-		fprintf(err,
-			"hotload: --watcher '%s': give auto, inotify or poll\n",
-			arg);
+	if (strcmp(arg, "auto") != 0 && watch_backend_find(arg) == NULL) {
+		fprintf(err, "hotload: --watcher '%s': give %s\n", arg,
+			watch_backend_names());
 		return false;
 	}
 	o->watcher = arg;
@@ -433,6 +431,17 @@ bad_option(const char *what, int c, const struct option *longopts, FILE *err)
 	fputs(" (see hotload --help)\n", err);
 }
 
+/* Set o to the defaults: no steps, no files, every option off. */
+void
+options_init(struct options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->interval_ms = 1000.0 / 144;
+	o->watcher = "auto";
+	o->stop_signal = SIGTERM;
+	o->kill_after = 5;
+}
+
 /*
  * Parse argv into o. Returns PARSE_OK, PARSE_EXIT after --help or --version
  * (printed to stdout), or PARSE_ERROR after a message to err.
@@ -445,11 +454,7 @@ options_parse(struct options *o, int argc, char **argv, FILE *err)
 	size_t i, nl = 0, ns = 0;
 	int c, longindex = 0;
 
-	memset(o, 0, sizeof *o);
-	o->interval_ms = 1000.0 / 144;
-	o->watcher = "auto";
-	o->stop_signal = SIGTERM;
-	o->kill_after = 5;
+	options_init(o);
 	shortopts[ns++] = ':';
 	for (i = 0; i < NOPTDEFS; i++) {
 		const struct optdef *d = &optdefs[i];

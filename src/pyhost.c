@@ -22,6 +22,7 @@ PyMODINIT_FUNC PyInit_hotload(void);
 static PyObject *hotload_module;
 static struct options *options;
 static struct loop *repl_loop;
+static void (*stop_now)(void); /* ends hotload: a signal asked for it */
 
 static void
 interrupt_from_signal(void)
@@ -60,8 +61,8 @@ resolve_module(struct step *s, const struct filelist *fl)
 	dir = path_join_clean(fl->cwd, fl->cwdlen, s->arg);
 	n = strlen(dir);
 	file = n > 3 && strcmp(dir + n - 3, ".py") == 0
-		       ? xstrdup(dir)
-		       : strcat(strcpy(xmalloc(n + 4), dir), ".py");
+	           ? xstrdup(dir)
+	           : strcat(strcpy(xmalloc(n + 4), dir), ".py");
 	if (n > 3 && strcmp(dir + n - 3, ".py") == 0)
 		dir[n - 3] = '\0';
 	slash = strrchr(dir, '/');
@@ -120,16 +121,17 @@ check_venv_version(const char *venv)
 	while (fgets(line, sizeof line, fp) != NULL)
 		if ((sscanf(line, "version = %d.%d", &major, &minor) == 2 ||
 		     sscanf(line, "version_info = %d.%d", &major, &minor) ==
-			 2) &&
+		         2) &&
 		    (major != PY_MAJOR_VERSION || minor != PY_MINOR_VERSION)) {
-			hl_msg("the virtualenv %s is for Python %d.%d, but "
-			       "hotload runs Python %d.%d: its packages will not "
-			       "import. Make the virtualenv with Python %d.%d, "
-			       "or build hotload with "
-			       "-DPython3_EXECUTABLE=%s/bin/python",
-			       venv, major, minor, PY_MAJOR_VERSION,
-			       PY_MINOR_VERSION, PY_MAJOR_VERSION,
-			       PY_MINOR_VERSION, venv);
+			hl_msg(
+			    "the virtualenv %s is for Python %d.%d, but "
+			    "hotload runs Python %d.%d: its packages will not "
+			    "import. Make the virtualenv with Python %d.%d, "
+			    "or build hotload with "
+			    "-DPython3_EXECUTABLE=%s/bin/python",
+			    venv, major, minor, PY_MAJOR_VERSION,
+			    PY_MINOR_VERSION, PY_MAJOR_VERSION,
+			    PY_MINOR_VERSION, venv);
 			break;
 		}
 	fclose(fp);
@@ -163,10 +165,10 @@ user_python(char *buf, size_t len)
 /* Make the Python object for each --module step. */
 static int
 make_module_steps(struct options *o, const struct filelist *fl,
-		  PyObject **argv0)
+                  PyObject **argv0)
 {
-	PyObject *cls = PyObject_GetAttrString(hotload_module,
-					       "_CommandLineModule");
+	PyObject *cls =
+	    PyObject_GetAttrString(hotload_module, "_CommandLineModule");
 	Py_ssize_t at = 1;
 	size_t i;
 	char *file;
@@ -186,10 +188,9 @@ make_module_steps(struct options *o, const struct filelist *fl,
 		s->label = xstrdup(s->module);
 		if (s->syspath != NULL && insert_path(at++, s->syspath) != 0)
 			break;
-		s->obj = PyObject_CallFunction(cls, "szzO", s->module,
-					       s->pre_hook, s->post_hook,
-					       o->recursive ? Py_True
-							    : Py_False);
+		s->obj = PyObject_CallFunction(
+		    cls, "szzO", s->module, s->pre_hook, s->post_hook,
+		    o->recursive ? Py_True : Py_False);
 		if (s->obj == NULL)
 			break;
 	}
@@ -197,9 +198,12 @@ make_module_steps(struct options *o, const struct filelist *fl,
 	return i == o->nsteps ? 0 : -1;
 }
 
-/* Set up Python for the steps of o; fl is the list of watched files. */
+/*
+ * Set up Python for the steps of o; fl is the list of watched files. stop
+ * ends hotload when a signal asks for it while the prompt waits.
+ */
 int
-pyhost_init(struct options *o, struct filelist *fl)
+pyhost_init(struct options *o, struct filelist *fl, void (*stop)(void))
 {
 	PyConfig config;
 	PyStatus status;
@@ -208,6 +212,7 @@ pyhost_init(struct options *o, struct filelist *fl)
 	const char *python = user_python(buf, sizeof buf);
 
 	options = o;
+	stop_now = stop;
 	PyConfig_InitPythonConfig(&config);
 	config.parse_argv = 0;
 	config.install_signal_handlers = 1;
@@ -215,7 +220,7 @@ pyhost_init(struct options *o, struct filelist *fl)
 	status = PyConfig_SetBytesArgv(&config, 1, args);
 	if (!PyStatus_Exception(status) && python != NULL)
 		status = PyConfig_SetBytesString(&config, &config.program_name,
-						 python);
+		                                 python);
 	if (!PyStatus_Exception(status)) {
 		PyImport_AppendInittab("hotload", PyInit_hotload);
 		status = Py_InitializeFromConfig(&config);
@@ -223,8 +228,7 @@ pyhost_init(struct options *o, struct filelist *fl)
 	PyConfig_Clear(&config);
 	if (PyStatus_Exception(status)) {
 		hl_msg("cannot start Python: %s%s%s",
-		       status.func ? status.func : "",
-		       status.func ? ": " : "",
+		       status.func ? status.func : "", status.func ? ": " : "",
 		       status.err_msg ? status.err_msg : "unknown error");
 		return -1;
 	}
@@ -242,9 +246,9 @@ pyhost_init(struct options *o, struct filelist *fl)
 		goto fail;
 	Py_DECREF(argv);
 	snprintf(setup, sizeof setup,
-		 "import signal\n"
-		 "signal.set_wakeup_fd(%d, warn_on_full_buffer=False)\n",
-		 sig_wake_fd());
+	         "import signal\n"
+	         "signal.set_wakeup_fd(%d, warn_on_full_buffer=False)\n",
+	         sig_wake_fd());
 	if (PyRun_SimpleString(setup) != 0)
 		return -1;
 	pyrun_attach(hotload_module, fl);
@@ -297,9 +301,9 @@ static void
 find_redraw(void)
 {
 #ifdef RTLD_NOLOAD
-	static const char *const libs[] = {
-	    "libreadline.so.8", "libreadline.so.7", "libreadline.so",
-	    "libreadline.dylib"};
+	static const char *const libs[] = {"libreadline.so.8",
+	                                   "libreadline.so.7", "libreadline.so",
+	                                   "libreadline.dylib"};
 	size_t i;
 	void *lib;
 
@@ -322,8 +326,8 @@ repl_before_round(void)
 static void
 repl_after_round(void)
 {
-	PyObject *r = PyObject_CallMethod(hotload_module, "_repl_refresh",
-					  "i", redraw_line == NULL);
+	PyObject *r = PyObject_CallMethod(hotload_module, "_repl_refresh", "i",
+	                                  redraw_line == NULL);
 
 	if (r == NULL)
 		PyErr_PrintEx(0);
@@ -342,19 +346,19 @@ repl_input_hook(void)
 {
 	PyGILState_STATE gil = PyGILState_Ensure();
 	enum step_status st;
-	int status;
+	enum loop_result status;
 
 	/* With readline, look and go back, so Ctrl-C reaches the prompt at
 	 * once; without it, wait here until a line is typed. */
 	status = loop_next(repl_loop, repl_polls ? 0 : -1, &st);
 	if (sig_caught() != 0 && sig_caught() != SIGINT) {
 		PyGILState_Release(gil);
-		finish(LOOP_STOPPED);
+		stop_now();
 	}
 	if (status == LOOP_STOPPED) {
 		/* Ctrl-C stopped a round: back to the prompt, as in python. */
 		sig_forget(SIGINT);
-		hl_msg("round %lu interrupted", repl_loop->r->count);
+		hl_msg("round %lu interrupted", repl_loop->r.count);
 		if (repl_loop->after_round != NULL)
 			repl_loop->after_round();
 	}
@@ -376,19 +380,19 @@ pyhost_repl(struct loop *L)
 	long status = EXIT_OK;
 
 	snprintf(history, sizeof history, "%s/.hotload_history",
-		 home ? home : ".");
+	         home ? home : ".");
 	names = PyList_New(0);
 	for (i = 0; names && i < options->nsteps; i++)
 		if (options->steps[i].kind == STEP_MODULE)
 			PyList_Append(names, PyUnicode_FromString(
-						 options->steps[i].module));
+			                         options->steps[i].module));
 	repl_loop = L;
 	L->input_fd = STDIN_FILENO;
 	L->keys = false;
 	L->before_round = repl_before_round;
 	L->after_round = repl_after_round;
 	r = PyObject_CallMethod(hotload_module, "_repl_start", "Os", names,
-				history);
+	                        history);
 	Py_XDECREF(names);
 	if (r != NULL) {
 		repl_polls = PyObject_IsTrue(r) == 1;

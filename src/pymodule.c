@@ -8,24 +8,14 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-#include <signal.h>
-
 #include "hotload.h"
 #include "boot_py.h"
-
-static struct filelist *watched;
-
-/* Tell the module which files are watched (NULL: none, any more). */
-void
-pymodule_set_files(struct filelist *fl)
-{
-	watched = fl;
-}
 
 /* _is_watched(path): is path one of the watched files? */
 static PyObject *
 is_watched(PyObject *self, PyObject *arg)
 {
+	struct filelist *watched = pyrun_files();
 	PyObject *bytes;
 	bool found;
 
@@ -56,8 +46,8 @@ add_watch_paths(struct filelist *fl, PyObject *watch, int depth)
 	}
 	if (depth > 1) {
 		PyErr_Format(PyExc_TypeError,
-			     "hotload(): watch holds lists of paths, not %R",
-			     watch);
+		             "hotload(): watch holds lists of paths, not %R",
+		             watch);
 		return -1;
 	}
 	it = PyObject_GetIter(watch);
@@ -90,7 +80,7 @@ static int
 make_steps(PyObject *mod, PyObject *steps, struct options *o)
 {
 	PyObject *seq = PySequence_Fast(steps, "hotload(): steps is a list"),
-		 *cmd, *repr;
+	         *cmd, *repr;
 	Py_ssize_t i, n;
 
 	if (seq == NULL)
@@ -105,8 +95,8 @@ make_steps(PyObject *mod, PyObject *steps, struct options *o)
 		s->obj = obj;
 		repr = PyObject_Repr(obj);
 		s->label = xstrdup(repr && PyUnicode_Check(repr)
-					   ? PyUnicode_AsUTF8(repr)
-					   : "step");
+		                       ? PyUnicode_AsUTF8(repr)
+		                       : "step");
 		Py_XDECREF(repr);
 		PyErr_Clear();
 		if (is_a(mod, obj, "ClearTerminal")) {
@@ -114,21 +104,21 @@ make_steps(PyObject *mod, PyObject *steps, struct options *o)
 		} else if (is_a(mod, obj, "ReloadedPythonModule")) {
 			s->kind = STEP_MODULE;
 		} else if (is_a(mod, obj, "Command") &&
-			   (cmd = PyObject_GetAttrString(obj, "command")) &&
-			   PyUnicode_Check(cmd)) {
+		           (cmd = PyObject_GetAttrString(obj, "command")) &&
+		           PyUnicode_Check(cmd)) {
 			s->kind = STEP_RUN;
 			s->module = xstrdup(PyUnicode_AsUTF8(cmd));
 			s->arg = s->module;
 			Py_DECREF(cmd);
 		} else if (PyObject_HasAttrString(obj, "run") ||
-			   PyCallable_Check(obj)) {
+		           PyCallable_Check(obj)) {
 			PyErr_Clear();
 			s->kind = STEP_CALL;
 		} else {
 			PyErr_Format(PyExc_TypeError,
-				     "hotload(): %R is not a step: give steps "
-				     "with a run() method, or functions",
-				     obj);
+			             "hotload(): %R is not a step: give steps "
+			             "with a run() method, or functions",
+			             obj);
 			Py_DECREF(seq);
 			return -1;
 		}
@@ -163,25 +153,22 @@ api_hotload(PyObject *self, PyObject *args, PyObject *kwargs)
 	PyObject *watch, *steps, *result = NULL;
 	struct options o;
 	struct filelist fl;
-	struct changes none = {0};
-	struct round r = {0};
-	struct loop L = {0};
+	struct loop L;
 	struct watch *w = NULL;
+	enum step_status st;
 	double wait = 1.0 / 144;
 
 	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|d:hotload", names,
-					 &watch, &steps, &wait))
+	                                 &watch, &steps, &wait))
 		return NULL;
-	if (watched != NULL) {
+	if (pyrun_active()) {
 		PyErr_SetString(PyExc_RuntimeError,
-				"hotload() is already running");
+		                "hotload() is already running");
 		return NULL;
 	}
-	memset(&o, 0, sizeof o);
-	o.interval_ms = wait > 0 ? wait * 1000 : 1000.0 / 144;
-	o.watcher = "auto";
-	o.stop_signal = SIGTERM;
-	o.kill_after = 5;
+	options_init(&o);
+	if (wait > 0)
+		o.interval_ms = wait * 1000;
 	filelist_init(&fl, NULL, 0);
 	if (add_watch_paths(&fl, watch, 0) != 0 ||
 	    make_steps(self, steps, &o) != 0)
@@ -197,29 +184,22 @@ api_hotload(PyObject *self, PyObject *args, PyObject *kwargs)
 		goto restore;
 	}
 	if (filelist_stat_all(&fl) == 0) {
-		PyErr_SetString(PyExc_ValueError,
-				fl.n ? "hotload(): nothing to watch: none of the "
-				       "files in watch exist"
-				     : "hotload(): nothing to watch: watch holds "
-				       "no files");
+		PyErr_SetString(
+		    PyExc_ValueError,
+		    fl.n ? "hotload(): nothing to watch: none of the "
+		           "files in watch exist"
+		         : "hotload(): nothing to watch: watch holds "
+		           "no files");
 		goto restore;
 	}
-	result = PyObject_CallMethod(
-	    self, "_session", "i", sig_wake_fd());
+	result = PyObject_CallMethod(self, "_session", "i", sig_wake_fd());
 	if (result == NULL)
 		goto restore;
 	Py_CLEAR(result);
 	pyrun_attach(self, &fl);
-	r.opt = &o;
-	r.files = &fl;
-	r.w = w;
-	r.pending = &L.next;
-	r.loop = &L;
-	L.w = w;
-	L.r = &r;
-	L.input_fd = -1;
-	if (round_run(&r, &none, false) != STEP_INTERRUPTED)
-		loop_run(&L, false);
+	loop_init(&L, &o, &fl, w);
+	if (loop_first_round(&L) != STEP_INTERRUPTED)
+		loop_run(&L, false, &st);
 	loop_free(&L);
 	command_stop_all(&o);
 	hl_msg("stopped");
@@ -270,7 +250,8 @@ PyInit_hotload(void)
 		goto fail;
 	dict = PyModule_GetDict(m);
 	if (PyDict_GetItemString(dict, "__builtins__") == NULL &&
-	    PyDict_SetItemString(dict, "__builtins__", PyEval_GetBuiltins()) != 0)
+	    PyDict_SetItemString(dict, "__builtins__", PyEval_GetBuiltins()) !=
+	        0)
 		goto fail;
 	code = Py_CompileString(boot_py, "<hotload boot.py>", Py_file_input);
 	if (code == NULL)

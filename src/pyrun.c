@@ -18,19 +18,26 @@
 static bool active;
 static PyThreadState *waiting; /* set while the lock is released */
 static PyObject *module;       /* the hotload module */
+static struct filelist *files; /* the files watched */
 static pid_t main_pid;
 static int start_dir = -1;
 
-/* Start running rounds with the hotload module mod over the files fl. */
+static const struct host python_host;
+
+/*
+ * Start running rounds with the hotload module mod over the files fl: the
+ * rounds' Python steps come here from now on.
+ */
 void
 pyrun_attach(void *mod, struct filelist *fl)
 {
-	pymodule_set_files(fl);
+	files = fl;
 	module = mod;
 	Py_INCREF(module);
 	active = true;
 	main_pid = getpid();
 	start_dir = open(".", O_RDONLY | O_CLOEXEC);
+	host_set(&python_host);
 }
 
 void
@@ -39,8 +46,9 @@ pyrun_detach(void)
 	if (!active)
 		return;
 	pyrun_end_wait();
+	host_set(NULL);
 	Py_CLEAR(module);
-	pymodule_set_files(NULL);
+	files = NULL;
 	if (start_dir != -1)
 		close(start_dir);
 	start_dir = -1;
@@ -51,6 +59,13 @@ bool
 pyrun_active(void)
 {
 	return active;
+}
+
+/* The files watched while rounds run, or NULL. */
+struct filelist *
+pyrun_files(void)
+{
+	return files;
 }
 
 /*
@@ -105,14 +120,14 @@ machinery_frame(PyObject *tb)
 {
 	PyObject *frame = PyObject_GetAttrString(tb, "tb_frame");
 	PyObject *code = frame ? PyObject_GetAttrString(frame, "f_code") : NULL;
-	PyObject *file = code ? PyObject_GetAttrString(code, "co_filename")
-			      : NULL;
-	const char *name = file && PyUnicode_Check(file)
-				   ? PyUnicode_AsUTF8(file)
-				   : NULL;
-	bool ours = name != NULL && (strncmp(name, "<hotload", 8) == 0 ||
-				     strncmp(name, "<frozen importlib", 17) == 0 ||
-				     strstr(name, "importlib/__init__.py") != NULL);
+	PyObject *file =
+	    code ? PyObject_GetAttrString(code, "co_filename") : NULL;
+	const char *name =
+	    file && PyUnicode_Check(file) ? PyUnicode_AsUTF8(file) : NULL;
+	bool ours =
+	    name != NULL && (strncmp(name, "<hotload", 8) == 0 ||
+	                     strncmp(name, "<frozen importlib", 17) == 0 ||
+	                     strstr(name, "importlib/__init__.py") != NULL);
 
 	Py_XDECREF(file);
 	Py_XDECREF(code);
@@ -199,7 +214,7 @@ step_exception(const char *what, char *detail, size_t len)
 	}
 	if (!PyErr_GivenExceptionMatches(type, PyExc_SystemExit)) {
 		snprintf(detail, len, "%s%s", what,
-			 ((PyTypeObject *)type)->tp_name);
+		         ((PyTypeObject *)type)->tp_name);
 		print_exception();
 		return STEP_FAILED;
 	}
@@ -224,7 +239,7 @@ call(PyObject *obj, const char *method, PyObject *arg, const char *what,
      enum step_status *st, char *detail, size_t len)
 {
 	PyObject *r = arg ? PyObject_CallMethod(obj, method, "O", arg)
-			  : PyObject_CallMethod(obj, method, NULL);
+	                  : PyObject_CallMethod(obj, method, NULL);
 
 	if (r == NULL)
 		*st = worse(*st, step_exception(what, detail, len));
@@ -234,7 +249,7 @@ call(PyObject *obj, const char *method, PyObject *arg, const char *what,
 /* Name a hook for the status line: "pre-hook main: " or "pre_reload_hook: ". */
 static void
 hook_label(PyObject *obj, const char *attr, const char *kind,
-	   const char *method, char *buf, size_t len)
+           const char *method, char *buf, size_t len)
 {
 	PyObject *name = PyObject_GetAttrString(obj, attr);
 
@@ -296,7 +311,7 @@ after_python(enum step_status st, char *detail, size_t len)
 struct restart_watch {
 	struct round *r;
 	pthread_t main, thread;
-	int stop[2];                  /* written to when the step is over */
+	int stop[2];                 /* written to when the step is over */
 	volatile sig_atomic_t fired; /* a change was seen, SIGINT sent */
 };
 
@@ -305,10 +320,10 @@ restart_thread(void *arg)
 {
 	struct restart_watch *rw = arg;
 	struct watch *w = rw->r->w;
-	int n;
+	enum watch_result n;
 
-	w->input_fd = rw->stop[0];
-	while ((n = watch_wait(w, -1, rw->r->pending)) == WATCH_SIGNAL)
+	while ((n = watch_wait(w, rw->stop[0], -1, rw->r->pending)) ==
+	       WATCH_SIGNAL)
 		if (sig_caught() != 0) {
 			/* hotload is to end (a signal, or nobody reads its
 			 * output): that is for the loop, once the step is
@@ -316,7 +331,7 @@ restart_thread(void *arg)
 			sig_rewake();
 			break;
 		}
-	if (n > 0) {
+	if (n == WATCH_CHANGED) {
 		rw->fired = 1;
 		pthread_kill(rw->main, SIGINT);
 	}
@@ -344,7 +359,7 @@ restart_watch_start(struct restart_watch *rw, struct round *r)
 
 /* The step is over: stop the thread. Returns whether it sent SIGINT. */
 static bool
-restart_watch_stop(struct restart_watch *rw, int input_fd)
+restart_watch_stop(struct restart_watch *rw)
 {
 	ssize_t n;
 
@@ -355,7 +370,6 @@ restart_watch_stop(struct restart_watch *rw, int input_fd)
 	pyrun_end_wait();
 	close(rw->stop[0]);
 	close(rw->stop[1]);
-	rw->r->w->input_fd = input_fd;
 	return rw->fired;
 }
 
@@ -365,13 +379,12 @@ restart_watch_stop(struct restart_watch *rw, int input_fd)
  * the fresh module. With --restart, a change meanwhile stops the step.
  * Returns how it went, with a word on it in detail.
  */
-enum step_status
-pyrun_module_step(struct round *rd, struct step *s, char *detail, size_t len)
+static enum step_status
+module_step(struct round *rd, struct step *s, char *detail, size_t len)
 {
 	PyObject *obj = s->obj, *mod, *fresh, *r;
 	enum step_status st = STEP_OK;
 	struct restart_watch rw;
-	int input = rd->w ? rd->w->input_fd : -1;
 	bool watching = restart_watch_start(&rw, rd);
 	char what[300];
 
@@ -381,7 +394,7 @@ pyrun_module_step(struct round *rd, struct step *s, char *detail, size_t len)
 		st = step_exception("", detail, len);
 	else if (mod != Py_None) {
 		hook_label(obj, "pre_hook", "pre-hook", "pre_reload_hook", what,
-			   sizeof what);
+		           sizeof what);
 		r = call(obj, "pre_reload_hook", mod, what, &st, detail, len);
 		Py_XDECREF(r);
 	}
@@ -389,13 +402,13 @@ pyrun_module_step(struct round *rd, struct step *s, char *detail, size_t len)
 	if (st != STEP_INTERRUPTED &&
 	    (fresh = call(obj, "load", NULL, "", &st, detail, len)) != NULL) {
 		hook_label(obj, "post_hook", "post-hook", "post_reload_hook",
-			   what, sizeof what);
+		           what, sizeof what);
 		r = call(obj, "post_reload_hook", fresh, what, &st, detail,
-			 len);
+		         len);
 		Py_XDECREF(r);
 		Py_DECREF(fresh);
 	}
-	if (watching && restart_watch_stop(&rw, input)) {
+	if (watching && restart_watch_stop(&rw)) {
 		/* The SIGINT was ours: a restart, not the user's Ctrl-C. */
 		if (PyErr_CheckSignals() != 0)
 			PyErr_Clear();
@@ -409,8 +422,8 @@ pyrun_module_step(struct round *rd, struct step *s, char *detail, size_t len)
 }
 
 /* Run a step of the Python API that is neither a module nor a command. */
-enum step_status
-pyrun_call_step(struct step *s, char *detail, size_t len)
+static enum step_status
+call_step(struct step *s, char *detail, size_t len)
 {
 	PyObject *run = PyObject_GetAttrString(module, "_run_step"), *r = NULL;
 	enum step_status st = STEP_OK;
@@ -438,9 +451,9 @@ set_attr(const char *name, PyObject *value)
  * hotload module, and when files appeared (new_files), forget the directory
  * listings the import system keeps, so that new modules are found.
  */
-void
-pyrun_round_begin(unsigned long count, const struct filelist *fl,
-		  const struct changes *chg, bool new_files)
+static void
+round_begin(unsigned long count, const struct filelist *fl,
+            const struct changes *chg, bool new_files)
 {
 	PyObject *names, *paths, *r;
 	size_t i;
@@ -453,9 +466,9 @@ pyrun_round_begin(unsigned long count, const struct filelist *fl,
 		const struct entry *e = &fl->v[chg->idx[i]];
 
 		PyTuple_SET_ITEM(names, (Py_ssize_t)i,
-				 PyUnicode_DecodeFSDefault(e->name));
+		                 PyUnicode_DecodeFSDefault(e->name));
 		PyTuple_SET_ITEM(paths, (Py_ssize_t)i,
-				 PyUnicode_DecodeFSDefault(e->path));
+		                 PyUnicode_DecodeFSDefault(e->path));
 	}
 	set_attr("changed", names);
 	set_attr("_changed_paths", paths);
@@ -498,8 +511,8 @@ pyrun_end_wait(void)
 }
 
 /* Run Python's signal handlers; return true on a KeyboardInterrupt. */
-bool
-pyrun_interrupted(void)
+static bool
+interrupted(void)
 {
 	bool was_waiting = waiting != NULL, hit = false;
 
@@ -519,3 +532,8 @@ pyrun_interrupted(void)
 		pyrun_begin_wait();
 	return hit;
 }
+
+static const struct host python_host = {
+    round_begin,    module_step, call_step,   pyrun_begin_wait,
+    pyrun_end_wait, interrupted, pyrun_flush,
+};

@@ -13,9 +13,9 @@ static const char clear_seq[] = "\033[H\033[2J\033[3J";
 void
 round_clear_terminal(void)
 {
-	int fd = isatty(STDOUT_FILENO)	 ? STDOUT_FILENO
-		 : isatty(STDERR_FILENO) ? STDERR_FILENO
-					 : -1;
+	int fd = isatty(STDOUT_FILENO)   ? STDOUT_FILENO
+	         : isatty(STDERR_FILENO) ? STDERR_FILENO
+	                                 : -1;
 	ssize_t n;
 
 	fflush(stdout);
@@ -35,8 +35,7 @@ stdout_broken(void)
 
 /* Append printf-style text to the status line in buf. */
 static void
-status_add(char *buf, size_t len, const char *fmt, const char *a,
-	   const char *b)
+status_add(char *buf, size_t len, const char *fmt, const char *a, const char *b)
 {
 	size_t used = strlen(buf);
 
@@ -58,30 +57,32 @@ format_ms(char *buf, size_t len, int64_t ns)
 }
 
 /*
- * Run the steps, each whatever became of the ones before, then print a
- * status line; new_files says that files appeared since the last round.
- * Returns STEP_OK if all went well, STEP_FAILED if one failed, or
- * STEP_INTERRUPTED at once if a signal asked hotload to end.
+ * Run the steps, each whatever became of the ones before, and note how each
+ * went for the status line; new_files says that files appeared since the
+ * last round. Returns STEP_OK if all went well, STEP_FAILED if one failed,
+ * STEP_RESTART if a change stopped one, or STEP_INTERRUPTED at once if a
+ * signal asked hotload to end. round_report then says how the round went.
  */
 enum step_status
 round_run(struct round *r, const struct changes *chg, bool new_files)
 {
-	char line[1024] = "", detail[256], took[32];
+	char detail[256];
 	enum step_status st, all = STEP_OK;
-	int64_t start = mono_ns();
 	size_t i;
 
 	r->count++;
+	r->start = mono_ns();
+	r->line[0] = '\0';
 	if (r->opt->clear)
 		round_clear_terminal();
-	pyrun_round_begin(r->count, r->files, chg, new_files);
+	host_round_begin(r->count, r->files, chg, new_files);
 	for (i = 0; i < r->opt->nsteps; i++) {
 		struct step *s = &r->opt->steps[i];
 
 		detail[0] = '\0';
 		switch (s->kind) {
 		case STEP_MODULE:
-			st = pyrun_module_step(r, s, detail, sizeof detail);
+			st = host_module_step(r, s, detail, sizeof detail);
 			break;
 		case STEP_RUN:
 			st = command_run(r, s, chg, detail, sizeof detail);
@@ -91,40 +92,48 @@ round_run(struct round *r, const struct changes *chg, bool new_files)
 			continue;
 		case STEP_CALL:
 		default:
-			st = pyrun_call_step(s, detail, sizeof detail);
+			st = host_call_step(s, detail, sizeof detail);
 			break;
 		}
 		if (st == STEP_INTERRUPTED)
 			return st;
-		if (st == STEP_RESTART) {
-			/* The round starts again: say what it got to. */
-			all = st;
-			status_add(line, sizeof line, "%s%s",
-				   line[0] ? ", " : "", s->label);
-			status_add(line, sizeof line, " %s%s", detail, "");
-			break;
-		}
 		if (st > all)
 			all = st;
-		status_add(line, sizeof line, "%s%s", line[0] ? ", " : "",
-			   s->label);
-		status_add(line, sizeof line, " %s%s",
-			   st == STEP_OK ? "ok" : detail, "");
+		status_add(r->line, sizeof r->line, "%s%s",
+		           r->line[0] ? ", " : "", s->label);
+		status_add(r->line, sizeof r->line, " %s%s",
+		           st == STEP_OK ? "ok" : detail, "");
+		/* A restart starts the round again: the line says what it
+		 * got to. */
+		if (st == STEP_RESTART)
+			break;
 	}
-	if (r->loop != NULL)
-		loop_steps_done(r->loop);
+	return all;
+}
+
+/*
+ * Print the status line of the round whose steps ended with st. Returns st,
+ * or STEP_INTERRUPTED if nobody reads the output any more.
+ */
+enum step_status
+round_report(struct round *r, enum step_status st)
+{
+	char took[32];
+
+	if (st == STEP_INTERRUPTED)
+		return st;
 	if (stdout_broken()) {
 		/* Nobody reads the output any more: end as a pipeline would. */
 		sig_note(SIGPIPE);
 		return STEP_INTERRUPTED;
 	}
 	if (!r->opt->quiet) {
-		format_ms(took, sizeof took, mono_ns() - start);
+		format_ms(took, sizeof took, mono_ns() - r->start);
 		hl_msg("round %lu %s in %s: %s", r->count,
-		       all == STEP_OK	      ? "ok"
-		       : all == STEP_RESTART ? "restarted"
-					     : "failed",
-		       took, line);
+		       st == STEP_OK        ? "ok"
+		       : st == STEP_RESTART ? "restarted"
+		                            : "failed",
+		       took, r->line);
 	}
-	return all;
+	return st;
 }

@@ -151,11 +151,10 @@ sig_watch_output(bool on)
 
 /*
  * Wait until fd or fd2 (either may be -1) is readable, a signal arrives, or
- * timeout_ns passes (never if negative). Returns 1 for fd, 2 for fd2, -1 for
- * a signal, 0 for the timeout. A standard output whose reader has gone
- * counts as SIGPIPE, when asked for.
+ * timeout_ns passes (never if negative), and say which came first. A
+ * standard output whose reader has gone counts as SIGPIPE, when asked for.
  */
-int
+enum wake
 sig_poll(int fd, int fd2, int64_t timeout_ns)
 {
 	const int64_t day = (int64_t)86400 * 1000000000;
@@ -185,18 +184,20 @@ sig_poll(int fd, int fd2, int64_t timeout_ns)
 				      : (int)((timeout_ns + 999999) / 1000000));
 #endif
 	if (n == -1)
-		return errno == EINTR ? -1 : 0;
+		return errno == EINTR ? WAKE_SIGNAL : WAKE_TIMEOUT;
 	if (n == 0)
-		return 0;
+		return WAKE_TIMEOUT;
 	if (p[3].revents & POLLERR) {
 		sig_note(SIGPIPE);
-		return -1;
+		return WAKE_SIGNAL;
 	}
 	if (p[0].revents != 0) {
 		sig_drain();
-		return -1;
+		return WAKE_SIGNAL;
 	}
-	return p[1].revents != 0 ? 1 : p[2].revents != 0 ? 2 : 0;
+	return p[1].revents != 0   ? WAKE_FD
+	       : p[2].revents != 0 ? WAKE_FD2
+				   : WAKE_TIMEOUT;
 }
 
 /* Return the signal that asked hotload to end, or 0. */

@@ -73,21 +73,42 @@ changes_free(struct changes *c)
 	memset(c, 0, sizeof *c);
 }
 
-static const struct watch_backend *
-find_backend(const char *name)
-{
-	static const struct watch_backend *const all[] = {
+/* The backends this system has, the preferred one first. */
+static const struct watch_backend *const backends[] = {
 #ifdef HAVE_INOTIFY
-	    &watch_inotify_backend,
+    &watch_inotify_backend,
 #endif
-	    &watch_poll_backend,
-	};
+    &watch_poll_backend,
+};
+#define NBACKENDS (sizeof backends / sizeof backends[0])
+
+/* The backend called name, or NULL. */
+const struct watch_backend *
+watch_backend_find(const char *name)
+{
 	size_t i;
 
-	for (i = 0; i < sizeof all / sizeof all[0]; i++)
-		if (strcmp(all[i]->name, name) == 0)
-			return all[i];
+	for (i = 0; i < NBACKENDS; i++)
+		if (strcmp(backends[i]->name, name) == 0)
+			return backends[i];
 	return NULL;
+}
+
+/* The names --watcher takes, as "auto, inotify or poll". */
+const char *
+watch_backend_names(void)
+{
+	static char names[128];
+	size_t i, used;
+
+	if (names[0] != '\0')
+		return names;
+	used = (size_t)snprintf(names, sizeof names, "auto");
+	for (i = 0; i < NBACKENDS && used < sizeof names; i++)
+		used += (size_t)snprintf(
+		    names + used, sizeof names - used, "%s%s",
+		    i + 1 == NBACKENDS ? " or " : ", ", backends[i]->name);
+	return names;
 }
 
 /*
@@ -103,15 +124,12 @@ watch_open(struct filelist *fl, const struct options *o)
 	bool automatic = strcmp(o->watcher, "auto") == 0;
 
 	w->files = fl;
-	w->input_fd = -1;
 	w->quiet = o->quiet;
 	w->verbose = o->verbose;
 	w->can_fall_back = automatic;
 	w->interval_ns = (int64_t)(o->interval_ms * 1e6);
 	w->settle_ns = w->interval_ns;
-	w->be = find_backend(automatic ? "inotify" : o->watcher);
-	if (w->be == NULL && automatic)
-		w->be = &watch_poll_backend;
+	w->be = automatic ? backends[0] : watch_backend_find(o->watcher);
 	if (w->be == NULL) {
 		hl_msg("--watcher=%s is not available on this system; use "
 		       "--watcher=poll",
@@ -142,14 +160,14 @@ watch_close(struct watch *w)
 
 /*
  * Wait up to timeout_ns (forever if negative) for files to change, and add
- * the changed ones to out. Returns how many changes were seen, 0 if none
- * before the timeout, WATCH_SIGNAL if a signal arrived, or WATCH_INPUT if
- * there is input on input_fd.
+ * the changed ones to out; the wait also ends when input_fd (unless -1) is
+ * readable, or a signal arrives.
  */
-int
-watch_wait(struct watch *w, int64_t timeout_ns, struct changes *out)
+enum watch_result
+watch_wait(struct watch *w, int input_fd, int64_t timeout_ns,
+           struct changes *out)
 {
-	return w->be->wait(w, timeout_ns, out);
+	return w->be->wait(w, input_fd, timeout_ns, out);
 }
 
 /*
@@ -177,29 +195,28 @@ watch_quiet_ns(const struct watch *w, const struct changes *burst)
 }
 
 /*
- * After a first change, gather the rest of its burst: wait until the files
- * are quiet, for at most COLLATE_MAX_NS. Returns the changes seen, or -1 if
- * a signal arrived.
+ * After a first change, gather the rest of its burst (whatever is typed
+ * meanwhile): wait until the files are quiet, for at most COLLATE_MAX_NS.
+ * Returns WATCH_CHANGED if more changes came, WATCH_TIMEOUT if none did, or
+ * WATCH_SIGNAL.
  */
-int
+enum watch_result
 watch_settle(struct watch *w, struct changes *out)
 {
 	int64_t start = mono_ns();
-	int n = 0, total = 0, input = w->input_fd;
+	enum watch_result n = WATCH_TIMEOUT, any = WATCH_TIMEOUT;
 
-	w->input_fd = -1; /* a burst is gathered whole, whatever is typed */
 	if (w->be->settle != NULL)
-		total = w->be->settle(w, out, start + COLLATE_MAX_NS);
+		any = w->be->settle(w, out, start + COLLATE_MAX_NS);
 	else
 		while (mono_ns() - start < COLLATE_MAX_NS) {
-			n = watch_wait(w, watch_quiet_ns(w, out), out);
-			if (n <= 0)
+			n = watch_wait(w, -1, watch_quiet_ns(w, out), out);
+			if (n != WATCH_CHANGED)
 				break;
-			total += n;
+			any = n;
 		}
-	w->input_fd = input;
 	w->joined = false;
-	return n < 0 ? WATCH_SIGNAL : total;
+	return n == WATCH_SIGNAL ? n : any;
 }
 
 /* Say which files went away since the last report, if any did. */
@@ -283,7 +300,7 @@ watch_sweep(struct watch *w, struct changes *out)
 	for (i = 0; i < fl->ndirs; i++)
 		if (fl->dirs[i].root &&
 		    fstate_update(&fl->dirs[i].st, fl->dirs[i].path,
-				  now_ns()) == FS_CHANGED)
+		                  now_ns()) == FS_CHANGED)
 			filelist_rescan(fl, i);
 	count += watch_adopt(w, first, out);
 	watch_report_gone(w);

@@ -418,13 +418,14 @@ fell_back(const struct watch *w)
 	return w->be != &watch_inotify_backend;
 }
 
-static int
-ino_wait(struct watch *w, int64_t timeout_ns, struct changes *out)
+static enum watch_result
+ino_wait(struct watch *w, int input_fd, int64_t timeout_ns,
+	 struct changes *out)
 {
 	struct ino *s = w->priv;
 	int64_t now = mono_ns(), until;
 	int64_t deadline = timeout_ns < 0 ? -1 : now + timeout_ns;
-	int n = 0, r;
+	int n = 0;
 
 	for (;;) {
 		if (now >= s->next_safety)
@@ -432,26 +433,34 @@ ino_wait(struct watch *w, int64_t timeout_ns, struct changes *out)
 		else if (s->unwatched && now >= s->next_retry)
 			n = retry_unwatched(w, out);
 		if (fell_back(w))
-			return n > 0 ? n : w->be->wait(w, timeout_ns, out);
+			return n > 0 ? WATCH_CHANGED
+				     : w->be->wait(w, input_fd, timeout_ns,
+						   out);
 		if (n > 0)
-			return n;
+			return WATCH_CHANGED;
 		until = s->next_safety;
 		if (s->unwatched && s->next_retry < until)
 			until = s->next_retry;
 		if (deadline >= 0 && deadline < until)
 			until = deadline;
-		r = sig_poll(s->fd, w->input_fd, until > now ? until - now : 0);
-		if (r < 0)
+		switch (sig_poll(s->fd, input_fd, until > now ? until - now : 0)) {
+		case WAKE_SIGNAL:
 			return WATCH_SIGNAL;
-		if (r == 2)
+		case WAKE_FD2:
 			return WATCH_INPUT;
-		if (r == 1)
+		case WAKE_FD:
 			n = read_events(w, out);
-		if (fell_back(w) || n > 0)
-			return n;
+			break;
+		case WAKE_TIMEOUT:
+			break;
+		}
+		if (n > 0)
+			return WATCH_CHANGED;
+		if (fell_back(w))
+			return WATCH_TIMEOUT;
 		now = mono_ns();
 		if (deadline >= 0 && now >= deadline)
-			return 0;
+			return WATCH_TIMEOUT;
 	}
 }
 
@@ -460,21 +469,22 @@ ino_wait(struct watch *w, int64_t timeout_ns, struct changes *out)
  * WRITER_QUIET_NS while a file written to is still open, or for longer once
  * several files changed (watch_quiet_ns); or until limit.
  */
-static int
+static enum watch_result
 ino_settle(struct watch *w, struct changes *out, int64_t limit)
 {
 	struct ino *s = w->priv;
 	int64_t now, quiet;
-	int r, total = 0;
+	enum wake r;
+	int total = 0;
 
 	while (!fell_back(w) && (now = mono_ns()) < limit) {
 		quiet = watch_quiet_ns(w, out);
 		if (s->nwriting && quiet < WRITER_QUIET_NS)
 			quiet = WRITER_QUIET_NS;
 		r = sig_poll(s->fd, -1, limit - now < quiet ? limit - now : quiet);
-		if (r < 0)
-			return -1;
-		if (r == 0)
+		if (r == WAKE_SIGNAL)
+			return WATCH_SIGNAL;
+		if (r != WAKE_FD)
 			break;
 		total += read_events(w, out);
 	}
@@ -482,7 +492,7 @@ ino_settle(struct watch *w, struct changes *out, int64_t limit)
 		memset(s->writing, 0, s->capwriting);
 		s->nwriting = 0;
 	}
-	return total;
+	return total > 0 ? WATCH_CHANGED : WATCH_TIMEOUT;
 }
 
 static void
