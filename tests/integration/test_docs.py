@@ -2,10 +2,11 @@
 
 The option table in src/options.c is the one description of hotload's
 options, and --help is printed from it. These tests read the options from
-the real binary's --help and fail, naming the option, when man/hotload.1 or
-a completion file leaves one out, names one that --help does not have, or
-gives it another argument. Each checker is a plain function of text, and a
-test feeds it a doctored text to show that it can fail.
+the real binary's --help and fail, naming the option, when man/hotload.1
+(its SYNOPSIS or its list of options) or a completion file leaves one out,
+names one that --help does not have, or gives it another argument. Each
+checker is a plain function of text, and a test feeds it a doctored text to
+show that it can fail.
 """
 
 import os
@@ -35,10 +36,22 @@ SYNTAX_CHECK = {
 # is the argument's name or None.
 Option = namedtuple("Option", "short long arg")
 
-# "  -m, --module NAME      import ..." or "      --no-clear             do".
+# "  -m, --module NAME      import ..." or "      --no-clear             do";
+# "--name=ARG" is read as "--name ARG".
 HELP_OPTION = re.compile(
     r"^  (?:-(?P<short>[^\s-]), |    )--(?P<long>[a-z0-9][a-z0-9-]*)"
-    r"(?: (?P<arg>[A-Z][A-Z0-9_]*))?(?=\s|$)")
+    r"(?:[ =](?P<arg>[A-Z][A-Z0-9_]*))?(?=\s|$)")
+# Any line of --help that starts like an option.
+HELP_OPTION_LIKE = re.compile(r"^  (?:-\S, |    )--")
+
+# mdoc macros that may be called inside a line (mdoc(7)), and the
+# delimiters that do not end a macro's arguments.
+MDOC_CALLABLE = set("""
+    Ac Ad An Ao Ap Aq Ar At Bc Bo Bq Brc Bro Brq Bsx Bx Cd Cm Dc Do Dq Dv Dx
+    Em Er Es Ev Fa Fc Fl Fn Fr Ft Fx Ic Li Lk Ms Mt Nm No Ns Nx Oc Oo Op Ot
+    Ox Pa Pc Pf Po Pq Qc Ql Qo Qq Sc So Sq St Sx Sy Tn Ux Va Vt Xc Xo Xr
+""".split())
+MDOC_DELIMITERS = set("|()[].,:;?!=")
 
 
 def read(path):
@@ -48,16 +61,20 @@ def read(path):
 
 def run_hotload(*args):
     """Run hotload; return (status, stdout, stderr)."""
-    p = subprocess.run([harness.BIN] + list(args), env=harness.clean_env(),
-                       stdin=subprocess.DEVNULL, capture_output=True,
-                       timeout=harness.TIMEOUT)
-    return p.returncode, p.stdout.decode(), p.stderr.decode()
+    return harness.run(args, cwd=None)
 
 
 def help_options(text):
     """The options listed in --help output, in order."""
     return [Option(m.group("short"), m.group("long"), m.group("arg"))
             for m in map(HELP_OPTION.match, text.splitlines()) if m]
+
+
+def unread_help_lines(text):
+    """The lines of --help that look like an option's but that
+    help_options cannot read: an option no check here would see."""
+    return [line for line in text.splitlines()
+            if HELP_OPTION_LIKE.match(line) and not HELP_OPTION.match(line)]
 
 
 def spellings(opt):
@@ -145,6 +162,71 @@ def man_section(text, name):
     m = re.search(r"^\.Sh %s\n(.*?)(?=^\.Sh |\Z)" % re.escape(name), text,
                   re.S | re.M)
     return m.group(1) if m else ""
+
+
+def synopsis_options(text):
+    """The options that the SYNOPSIS section of an mdoc page names.
+
+    Returns a dict that maps each option ("-m", "--repl") to a list with,
+    for each time the SYNOPSIS names it, the Ar names that follow it.
+    "Fl 01c" names -0, -1 and -c; "Fl -repl" names --repl; in "Fl m Ar
+    NAME" and "Fl h | V Ar X", the Ar belongs to every option of that Fl.
+    """
+    named = {}
+    for line in man_section(text, "SYNOPSIS").splitlines():
+        if not line.startswith(".") or line.startswith(".\\\""):
+            continue
+        macro, group = None, []
+        for i, word in enumerate(line[1:].split()):
+            if i == 0 or word in MDOC_CALLABLE:
+                if word not in ("Ar", "Ns"):
+                    group = []  # a new Fl, or no option's argument
+                macro = word
+            elif word in MDOC_DELIMITERS:
+                continue
+            elif macro == "Fl":
+                if word.startswith("-"):
+                    names = ["-" + word]
+                else:
+                    names = ["-" + letter for letter in word]
+                for name in names:
+                    args = []
+                    named.setdefault(name, []).append(args)
+                    group.append(args)
+            elif macro == "Ar":
+                for args in group:
+                    args.append(word)
+                group = []
+            else:
+                group = []
+    return named
+
+
+def synopsis_problems(options, text):
+    """What is wrong in the man page's SYNOPSIS for options: each option
+    must be named there (as -x or as --name), with its argument."""
+    problems = []
+    named = synopsis_options(text)
+    for opt in options:
+        names = [name for name in spellings(opt) if name in named]
+        if not names:
+            problems.append(
+                "--%s is in --help but the SYNOPSIS of man/hotload.1 does "
+                "not name it (as %s)" % (opt.long, " or ".join(
+                    spellings(opt))))
+        want = [opt.arg] if opt.arg else []
+        for name in names:
+            for args in named[name]:
+                if args != want:
+                    problems.append(
+                        "%s takes %s in --help but %s in the SYNOPSIS of "
+                        "man/hotload.1" % (name, opt.arg or "no argument",
+                                           " ".join(args) or "no argument"))
+    known = {name for opt in options for name in spellings(opt)}
+    for name in sorted(set(named) - known):
+        problems.append("the SYNOPSIS of man/hotload.1 names %s, which "
+                        "--help does not list" % name)
+    return problems
 
 
 def exit_status_problems(text):
@@ -319,6 +401,18 @@ class HelpTest(TestCase):
     def test_help_parser_reads_a_new_option(self):
         text = self.help + "  -x, --xray WHAT        look through\n"
         self.assertIn(Option("x", "xray", "WHAT"), help_options(text))
+        text = self.help + "      --xray=WHAT        look through\n"
+        self.assertIn(Option(None, "xray", "WHAT"), help_options(text))
+
+    def test_help_parser_reads_every_option_line(self):
+        # An option the parser cannot read would escape every check here.
+        self.assertNoProblems(["--help has a line that help_options cannot "
+                               "read: %r" % line
+                               for line in unread_help_lines(self.help)])
+
+    def test_unread_option_line_is_found(self):
+        line = "      --xray[=WHAT]      look through"
+        self.assertEqual(unread_help_lines(self.help + line + "\n"), [line])
 
     def test_help_fits_80_columns(self):
         self.assertNoProblems(wide_lines(self.help))
@@ -378,6 +472,65 @@ class ManPageTest(TestCase):
         problems = man_problems(self.options,
                                 self.text + ".It Fl -frobnicate\n")
         self.assertTrue(any("--frobnicate" in p for p in problems), problems)
+
+    def test_synopsis_names_every_option(self):
+        self.assertNoProblems(synopsis_problems(self.options, self.text))
+
+    def test_synopsis_parser(self):
+        text = (".Sh SYNOPSIS\n.Nm\n.Op Fl 0a\n.Op Fl -xray Ar WHAT\n"
+                ".Fl h | V\n.D1 Fl m Ar NAME Oo Fl -pre | -post Ar FUNC Oc\n"
+                ".Op Fl -color Ns = Ns Ar WHEN\n.Op Ar FILE ...\n"
+                ".Sh DESCRIPTION\n.Fl z\n")
+        self.assertEqual(synopsis_options(text), {
+            "-0": [[]], "-a": [[]], "--xray": [["WHAT"]], "-h": [[]],
+            "-V": [[]], "-m": [["NAME"]], "--pre": [["FUNC"]],
+            "--post": [["FUNC"]], "--color": [["WHEN"]]})
+
+    def test_synopsis_check_names_a_new_option(self):
+        # An option added to the table, and so to --help, but not to the
+        # SYNOPSIS.
+        problems = synopsis_problems(
+            self.options + [Option("x", "xray", "WHAT")], self.text)
+        self.assertEqual(problems, [
+            "--xray is in --help but the SYNOPSIS of man/hotload.1 does not "
+            "name it (as -x or --xray)"])
+
+    def test_synopsis_check_names_a_missing_option(self):
+        problems = synopsis_problems(self.options,
+                                     without(self.text, r"^\.Op Fl -repl\n"))
+        self.assertTrue(any(p.startswith("--repl ") for p in problems),
+                        problems)
+        # A letter of the flags that take no argument.
+        problems = synopsis_problems(self.options, self.synopsis_sub(
+            r"^(\.Op Fl [0-9A-Za-z]*)q", r"\1"))
+        self.assertTrue(any(p.startswith("--quiet ") for p in problems),
+                        problems)
+
+    def test_synopsis_check_names_a_wrong_argument(self):
+        problems = synopsis_problems(self.options, self.synopsis_sub(
+            r"Fl -watcher Ar KIND", "Fl -watcher Ar HOW"))
+        self.assertIn("--watcher takes KIND in --help but HOW in the "
+                      "SYNOPSIS of man/hotload.1", problems)
+        # An option that takes an argument, among those that do not.
+        problems = synopsis_problems(self.options, self.synopsis_sub(
+            r"^(\.Op Fl [0-9A-Za-z]*)$", r"\1e"))
+        self.assertIn("-e takes EXT in --help but no argument in the "
+                      "SYNOPSIS of man/hotload.1", problems)
+
+    def test_synopsis_check_names_a_stale_option(self):
+        problems = synopsis_problems(self.options, self.synopsis_sub(
+            r"^\.Nm$", ".Nm\n.Op Fl -frobnicate"))
+        self.assertIn("the SYNOPSIS of man/hotload.1 names --frobnicate, "
+                      "which --help does not list", problems)
+
+    def synopsis_sub(self, pattern, replacement):
+        """The man page with the first match of pattern in its SYNOPSIS
+        replaced."""
+        section = man_section(self.text, "SYNOPSIS")
+        doctored = re.sub(pattern, replacement, section, count=1, flags=re.M)
+        self.assertNotEqual(doctored, section,
+                            "%r matched nothing in the SYNOPSIS" % pattern)
+        return self.text.replace(section, doctored)
 
     def test_exit_status_section(self):
         problems = exit_status_problems(self.text)
