@@ -136,8 +136,26 @@ machinery_frame(PyObject *tb)
 	return ours;
 }
 
-/* Print the exception being raised without the frames that are not the
- * user's: hotload's and the import system's before the user's code. */
+/* Write out what sys.<name> buffered. Returns false with the exception
+ * set if that failed. */
+static bool
+flush_stream(const char *name)
+{
+	PyObject *f = PySys_GetObject(name), *r;
+
+	if (f == NULL || f == Py_None)
+		return true;
+	r = PyObject_CallMethod(f, "flush", NULL);
+	Py_XDECREF(r);
+	return r != NULL;
+}
+
+/*
+ * Print the exception being raised without the frames that are not the
+ * user's: hotload's and the import system's before the user's code. What
+ * the code printed before it raised comes first, as in python, even when
+ * stdout is a pipe and stderr is not buffered.
+ */
 static void
 print_exception(void)
 {
@@ -145,6 +163,8 @@ print_exception(void)
 
 	if (exc == NULL)
 		return;
+	if (!flush_stream("stdout"))
+		drop_error();
 	tb = PyException_GetTraceback(exc);
 	while (tb != NULL && tb != Py_None && machinery_frame(tb)) {
 		next = PyObject_GetAttrString(tb, "tb_next");
@@ -259,20 +279,6 @@ hook_label(PyObject *obj, const char *attr, const char *kind,
 		snprintf(buf, len, "%s: ", method);
 	Py_XDECREF(name);
 	drop_error();
-}
-
-/* Write out what sys.<name> buffered. Returns false with the exception
- * set if that failed. */
-static bool
-flush_stream(const char *name)
-{
-	PyObject *f = PySys_GetObject(name), *r;
-
-	if (f == NULL || f == Py_None)
-		return true;
-	r = PyObject_CallMethod(f, "flush", NULL);
-	Py_XDECREF(r);
-	return r != NULL;
 }
 
 /*
