@@ -1,0 +1,1091 @@
+# patch.py: reload a module so that everything that held its old code runs
+# the new code.
+#
+# importlib.reload runs a module's new source in the module's own namespace:
+# the module's names get new objects, while the functions, classes and
+# instances made before keep the old code. reload() here does the same reload
+# and keeps the old objects, with the new code in them:
+#
+# - While the module runs, a hook on builtins.__build_class__ makes a class
+#   statement that defines again a class of the module update that class in
+#   place and give it back, when its metaclass, bases and __slots__ did not
+#   change. The rest of the module (decorators such as dataclass, subclasses,
+#   registries) works on the kept class; old instances, subclasses in other
+#   modules, isinstance() and pickle follow it.
+# - Once the module has run to its end, each old function takes the new
+#   function's code, defaults, closure values and attributes, and is put back
+#   where the new one is, in the module and in its classes: from-imports,
+#   registries, default arguments and threads run the new code at their next
+#   call.
+#
+# Nothing scans the heap; only the module's namespace and its classes' dicts
+# are walked. A reload that raises puts back what it changed. The module does
+# not depend on the rest of hotload and imports in any Python 3.8 or later.
+import abc
+import ast
+import builtins
+import enum
+import functools
+import importlib
+import importlib.util
+import marshal
+import os
+import sys
+import threading
+import types
+import weakref
+
+__all__ = ["Report", "reload", "track", "forget"]
+
+_MISSING = object()
+_Function = types.FunctionType
+_LruWrapper = getattr(functools, "_lru_cache_wrapper", None)
+if not isinstance(_LruWrapper, type):
+    _LruWrapper = None  # the pure-Python lru_cache makes plain functions
+
+# Names the import system sets; a new source that does not bind them keeps
+# them.
+_IMPORT_NAMES = frozenset((
+    "__name__", "__doc__", "__package__", "__loader__", "__spec__",
+    "__file__", "__cached__", "__builtins__", "__path__"))
+
+# Values compared by value when telling whether a class changed.
+_PLAIN = (int, float, complex, str, bytes, bool, type(None), frozenset, range)
+
+
+class Report:
+    """What a reload did to the objects the module had made.
+
+    functions: names of the module's functions whose code, defaults or
+        closure changed and that the old function objects now run;
+    classes: qualified names of classes updated in place that changed;
+    replaced: (qualified name, why) of functions and classes the module now
+        holds a new object for, while old references keep the old code;
+    removed: top-level names the new source no longer binds, taken out of
+        the module.
+    """
+
+    def __init__(self):
+        self.functions = []
+        self.classes = []
+        self.replaced = []
+        self.removed = []
+
+    def __repr__(self):
+        return "<Report %r>" % (self.summary("module"),)
+
+    def summary(self, modname):
+        """One line that says what changed, such as "lib: 3 functions and
+        1 class patched; Greeter replaced (its __slots__ changed)", or None
+        when the reload changed nothing worth saying."""
+        counts = []
+        if self.functions:
+            counts.append(_count(len(self.functions), "function", "functions"))
+        if self.classes:
+            counts.append(_count(len(self.classes), "class", "classes"))
+        parts = [" and ".join(counts) + " patched"] if counts else []
+        parts.extend("%s replaced (%s)" % item for item in self.replaced)
+        if self.removed:
+            parts.append(", ".join(self.removed) + " removed")
+        if not parts:
+            return None
+        return "%s: %s" % (modname, "; ".join(parts))
+
+
+def _count(n, one, many):
+    return "%d %s" % (n, one if n == 1 else many)
+
+
+# -- What is known of each module's last good source ------------------------
+
+
+class _Known:
+    """A module's top-level bindings and its classes' own keys, as of its
+    last import or reload that succeeded."""
+
+    __slots__ = ("bindings", "classes")
+
+    def __init__(self, bindings, classes):
+        self.bindings = bindings  # (frozenset of names, star import?) or None
+        self.classes = classes  # qualname -> (weakref to class, keys)
+
+
+_known = {}  # module name -> _Known
+
+
+def track(module):
+    """Note what module's source binds at its top level and what its
+    classes define, so that the next reload() can take out the names whose
+    definition was deleted from the source, and only those. reload() notes
+    it after every reload that succeeds; call track() once after a module's
+    first import. Without it, the first reload reads the old top-level names
+    from the module's cached bytecode if there is a usable one, and removes
+    nothing otherwise."""
+    tree, source = _parse(module)
+    bindings = _top_bindings(tree, source) if tree is not None else None
+    _known[module.__name__] = _Known(bindings, _class_keys(module, {}))
+
+
+def forget(module):
+    """Drop what track() and reload() noted about module (or a module's
+    name)."""
+    _known.pop(getattr(module, "__name__", module), None)
+
+
+def _class_keys(module, runtime):
+    """The keys each class of module defines, minus the ones a reload kept
+    only because they were set at run time."""
+    keys = {}
+    for qualname, cls in _classes(module.__dict__, module.__name__).items():
+        if cls is not None:
+            own = frozenset(cls.__dict__).difference(runtime.get(id(cls), ()))
+            keys[qualname] = (weakref.ref(cls), own)
+    return keys
+
+
+def _classes(ns, modname):
+    """The classes made by the module whose namespace is ns, with the
+    classes nested in them, by qualified name; None for a name that two
+    classes share."""
+    found = {}
+
+    def visit(cls):
+        qualname = cls.__qualname__
+        if qualname in found:
+            if found[qualname] is not cls:
+                found[qualname] = None
+            return
+        found[qualname] = cls
+        prefix = qualname + "."
+        for value in list(cls.__dict__.values()):
+            if (isinstance(value, type)
+                    and value.__dict__.get("__module__") == modname
+                    and isinstance(value.__qualname__, str)
+                    and value.__qualname__.startswith(prefix)):
+                visit(value)
+
+    for value in list(ns.values()):
+        if (isinstance(value, type)
+                and value.__dict__.get("__module__") == modname
+                and isinstance(value.__qualname__, str)):
+            visit(value)
+    return found
+
+
+def _parse(module):
+    """The syntax tree and text of module's source, as its loader gives it,
+    or (None, None)."""
+    spec = getattr(module, "__spec__", None)
+    loader = getattr(spec, "loader", None) or getattr(module, "__loader__", None)
+    get_source = getattr(loader, "get_source", None)
+    if get_source is None:
+        return None, None
+    try:
+        source = get_source(spec.name if spec is not None else module.__name__)
+        if source is None:
+            return None, None
+        return ast.parse(source), source
+    except Exception:
+        return None, None
+
+
+_TRY = tuple(getattr(ast, n) for n in ("Try", "TryStar") if hasattr(ast, n))
+_MATCH = getattr(ast, "Match", None)
+_TYPE_ALIAS = getattr(ast, "TypeAlias", None)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def _top_bindings(tree, source):
+    """The names that a module's top level binds (assignments, def, class,
+    import, for, with, match, :=), and whether it has a star import.
+    An except clause's name is unbound at its end, so it does not count."""
+    names = set()
+    star = []
+
+    def target(node):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, (ast.Tuple, ast.List)):
+            for elt in node.elts:
+                target(elt)
+        elif isinstance(node, ast.Starred):
+            target(node.value)
+
+    def block(body):
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                 ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Assign):
+                for t in node.targets:
+                    target(t)
+            elif isinstance(node, ast.AugAssign):
+                target(node.target)
+            elif isinstance(node, ast.AnnAssign):
+                if node.value is not None:
+                    target(node.target)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    names.add(alias.asname or alias.name.partition(".")[0])
+            elif isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    if alias.name == "*":
+                        star.append(node)
+                    else:
+                        names.add(alias.asname or alias.name)
+            elif isinstance(node, (ast.For, ast.AsyncFor)):
+                target(node.target)
+                block(node.body)
+                block(node.orelse)
+            elif isinstance(node, (ast.While, ast.If)):
+                block(node.body)
+                block(node.orelse)
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        target(item.optional_vars)
+                block(node.body)
+            elif isinstance(node, _TRY):
+                block(node.body)
+                for handler in node.handlers:
+                    block(handler.body)
+                block(node.orelse)
+                block(node.finalbody)
+            elif _MATCH is not None and isinstance(node, _MATCH):
+                for case in node.cases:
+                    for p in ast.walk(case.pattern):
+                        for attr in ("name", "rest"):
+                            value = getattr(p, attr, None)
+                            if isinstance(value, str):
+                                names.add(value)
+                    block(case.body)
+            elif _TYPE_ALIAS is not None and isinstance(node, _TYPE_ALIAS):
+                target(node.name)
+
+    def walrus(node):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, _SCOPES):
+                continue
+            if isinstance(child, ast.NamedExpr):
+                target(child.target)
+            walrus(child)
+
+    block(tree.body)
+    if ":=" in source:
+        walrus(tree)
+    return frozenset(names), bool(star)
+
+
+def _cached_bindings(module):
+    """The top-level names bound by the code in module's cached bytecode,
+    when that file holds an older version of the source than the one on
+    disk, and bytecode is written (so the import would have rewritten a
+    stale one): the names the module was loaded with. None otherwise."""
+    cached = getattr(module, "__cached__", None)
+    origin = getattr(module, "__file__", None)
+    if sys.dont_write_bytecode or not cached or not origin:
+        return None
+    try:
+        with open(cached, "rb") as f:
+            data = f.read()
+        st = os.stat(origin)
+    except (OSError, TypeError):
+        return None
+    if len(data) < 16 or data[:4] != importlib.util.MAGIC_NUMBER:
+        return None
+    if int.from_bytes(data[4:8], "little") != 0:
+        return None  # checked against a hash: cannot tell its age
+    mtime = int.from_bytes(data[8:12], "little")
+    size = int.from_bytes(data[12:16], "little")
+    if (mtime == int(st.st_mtime) & 0xFFFFFFFF
+            and size == st.st_size & 0xFFFFFFFF):
+        return None  # the bytecode of the source now on disk
+    try:
+        code = marshal.loads(data[16:])
+        import dis
+        names = set()
+        for ins in dis.get_instructions(code):
+            if ins.opname in ("STORE_NAME", "STORE_GLOBAL"):
+                names.add(ins.argval)
+    except Exception:
+        return None
+    return frozenset(names), False
+
+
+# -- Comparing old and new values, for the report ---------------------------
+
+
+def _same_code(a, b):
+    """Do two code objects do the same, whatever lines they start on?"""
+    if a is b:
+        return True
+    if (a.co_code != b.co_code or a.co_names != b.co_names
+            or a.co_varnames != b.co_varnames
+            or a.co_freevars != b.co_freevars
+            or a.co_cellvars != b.co_cellvars or a.co_flags != b.co_flags
+            or a.co_argcount != b.co_argcount
+            or a.co_kwonlyargcount != b.co_kwonlyargcount
+            or len(a.co_consts) != len(b.co_consts)):
+        return False
+    for x, y in zip(a.co_consts, b.co_consts):
+        if isinstance(x, types.CodeType):
+            if not isinstance(y, types.CodeType) or not _same_code(x, y):
+                return False
+        elif type(x) is not type(y):
+            return False
+        else:
+            try:
+                if x != y:
+                    return False
+            except Exception:
+                return False
+    return True
+
+
+def _differs(a, b, depth=0):
+    """Did a value change between the old and new source, as far as can
+    be told cheaply? Functions are compared by code, defaults and closure,
+    plain values by value; other objects of one type count as unchanged."""
+    if a is b:
+        return False
+    t = type(a)
+    if t is not type(b):
+        return True
+    if depth > 6:
+        return False
+    depth += 1
+    if t is _Function:
+        if (not _same_code(a.__code__, b.__code__)
+                or _differs(a.__defaults__, b.__defaults__, depth)
+                or _differs(a.__kwdefaults__, b.__kwdefaults__, depth)
+                or _differs(a.__dict__.get("__wrapped__"),
+                            b.__dict__.get("__wrapped__"), depth)):
+            return True
+        for x, y in zip(a.__closure__ or (), b.__closure__ or ()):
+            try:
+                if _differs(x.cell_contents, y.cell_contents, depth):
+                    return True
+            except ValueError:
+                pass
+        return False
+    if t is classmethod or t is staticmethod:
+        return _differs(a.__func__, b.__func__, depth)
+    if t is property:
+        return (_differs(a.fget, b.fget, depth)
+                or _differs(a.fset, b.fset, depth)
+                or _differs(a.fdel, b.fdel, depth))
+    if t is _LruWrapper:
+        return _differs(getattr(a, "__wrapped__", None),
+                        getattr(b, "__wrapped__", None), depth)
+    if t is tuple:
+        return len(a) != len(b) or any(
+            _differs(x, y, depth) for x, y in zip(a, b))
+    if t is dict:
+        return a.keys() != b.keys() or any(
+            _differs(v, b[k], depth) for k, v in a.items())
+    if t in _PLAIN:
+        try:
+            return bool(a != b)
+        except Exception:
+            return True
+    return False
+
+
+def _class_differs(before, after):
+    """Did a class dict change, beyond the line its class starts on?"""
+    noise = {"__firstlineno__"}
+    if set(before).symmetric_difference(after) - noise:
+        return True
+    return any(key not in noise and _differs(before[key], value)
+               for key, value in after.items())
+
+
+# -- The hook on class creation --------------------------------------------
+
+_lock = threading.Lock()
+_active = {}  # id(namespace of a module being reloaded) -> [_Reload]
+_original_build_class = builtins.__build_class__
+_previous_build_class = None  # what builtins held before the hook went in
+
+
+def _build_class(*args, **kwds):
+    """builtins.__build_class__ while a module is reloaded: a class
+    statement run by the reload, in the reloading thread, gets a maker that
+    can give back the class it made last time."""
+    ctx = None
+    if args:
+        ctx = _context(getattr(args[0], "__globals__", None))
+    if ctx is None:
+        return _original_build_class(*args, **kwds)
+    explicit = kwds.pop("metaclass", None)
+    if explicit is not None and not isinstance(explicit, type):
+        kwds["metaclass"] = explicit  # a metaclass that is not a class
+        return _original_build_class(*args, **kwds)
+    return _original_build_class(*args, metaclass=_Maker(ctx, explicit),
+                                 **kwds)
+
+
+def _context(ns):
+    if ns is None:
+        return None
+    found = _active.get(id(ns))
+    if found:
+        ident = threading.get_ident()
+        for ctx in found:
+            if ctx.ns is ns and ctx.thread == ident:
+                return ctx
+    return None
+
+
+def _enter(ctx):
+    global _previous_build_class
+    with _lock:
+        if not _active and builtins.__build_class__ is not _build_class:
+            _previous_build_class = builtins.__build_class__
+            builtins.__build_class__ = _build_class
+        _active.setdefault(id(ctx.ns), []).append(ctx)
+
+
+def _leave(ctx):
+    with _lock:
+        found = _active.get(id(ctx.ns), [])
+        if ctx in found:
+            found.remove(ctx)
+        if not found:
+            _active.pop(id(ctx.ns), None)
+        if not _active and builtins.__build_class__ is _build_class:
+            builtins.__build_class__ = _previous_build_class
+
+
+class _Maker:
+    """Stands for a class statement's metaclass during a reload. It finds
+    the real metaclass as __build_class__ would, prepares the namespace with
+    it, and once the body has run, lets the reload decide between updating
+    the old class and making a new one."""
+
+    def __init__(self, ctx, explicit):
+        self.ctx = ctx
+        self.explicit = explicit
+        self.meta = None
+
+    def __prepare__(self, *args, **kwds):
+        bases = args[1]
+        meta = self.explicit
+        if meta is None:
+            meta = type(bases[0]) if bases else type
+        for base in bases:
+            t = type(base)
+            if issubclass(meta, t):
+                continue
+            if issubclass(t, meta):
+                meta = t
+                continue
+            raise TypeError(
+                "metaclass conflict: the metaclass of a derived class must "
+                "be a (non-strict) subclass of the metaclasses of all its "
+                "bases")
+        self.meta = meta
+        prepare = getattr(meta, "__prepare__", None)
+        return prepare(*args, **kwds) if prepare is not None else {}
+
+    def __call__(self, *args, **kwds):
+        return self.ctx.make_class(self.meta, args, kwds)
+
+
+_makers = {}  # metaclass -> how its classes can be updated
+
+
+def _way(meta):
+    """How classes of a metaclass are updated: "body" when the metaclass
+    makes classes as type or ABCMeta does (the class body's namespace goes
+    into the old class), "class" for the metaclasses known to be safe to
+    copy a new class from (Enum, typing's NamedTuple and Protocol), else
+    the name of what the metaclass defines, which rules updating out."""
+    way = _makers.get(meta)
+    if way is None:
+        way = "body"
+        for c in meta.__mro__:
+            if c is type or c is abc.ABCMeta:
+                break
+            if issubclass(c, enum.EnumMeta) or (
+                    c.__module__ == "typing"
+                    and c.__name__ in ("NamedTupleMeta", "_ProtocolMeta")):
+                way = "class"
+                break
+            own = [n for n in ("__new__", "__init__") if n in c.__dict__]
+            if own:
+                way = "its metaclass %s has its own %s" % (
+                    meta.__name__, own[0])
+                break
+        _makers[meta] = way
+    return way
+
+
+def _slots(value):
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+def _same_items(a, b):
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+
+
+def _is_layout(cls, value):
+    """Is value one of the descriptors type.__new__ made for cls's layout
+    (a slot, __dict__, __weakref__)?"""
+    return (isinstance(value, (types.MemberDescriptorType,
+                               types.GetSetDescriptorType))
+            and getattr(value, "__objclass__", None) is cls)
+
+
+def _is_sunder(key):
+    return (len(key) > 2 and key[0] == "_" and key[-1] == "_"
+            and key[1] != "_" and key[-2] != "_")
+
+
+def _is_code(value):
+    return isinstance(value, (_Function, classmethod, staticmethod, property))
+
+
+def _class_cell(ns, made):
+    """The __class__ cell of a class body, from its namespace or from the
+    methods of the class made from it."""
+    cell = ns.get("__classcell__") if hasattr(ns, "get") else None
+    if cell is not None:
+        return cell
+    for value in made.__dict__.values():
+        if isinstance(value, (classmethod, staticmethod)):
+            value = value.__func__
+        elif isinstance(value, property):
+            value = value.fget
+        if isinstance(value, _Function) and value.__closure__:
+            code = value.__code__
+            if "__class__" in code.co_freevars:
+                cell = value.__closure__[code.co_freevars.index("__class__")]
+                try:
+                    if cell.cell_contents is made:
+                        return cell
+                except ValueError:
+                    pass
+    return None
+
+
+# -- One reload --------------------------------------------------------------
+
+
+class _Reload:
+    """The state of one patching reload of one module."""
+
+    def __init__(self, module, report):
+        self.module = module
+        self.name = module.__name__
+        self.ns = module.__dict__
+        self.old = dict(self.ns)
+        self.thread = threading.get_ident()
+        self.report = report
+        known = _known.get(self.name)
+        self.known = known
+        if known is not None:
+            self.old_bindings = known.bindings
+        else:
+            self.old_bindings = _cached_bindings(module)
+        self.classes = _classes(self.ns, self.name)  # old classes
+        self.claimed = set()  # ids of old classes a class statement took
+        self.built = {}  # qualname -> what its class statement gave
+        self.journal = []  # (class, its dict before, its qualname)
+        self.pending = []  # (class, key, old value, new value)
+        self.runtime = {}  # id(class) -> keys kept as set at run time
+        self.memo = {}  # id(new value) -> (new value, value kept)
+        self.follow = []  # (old function, new function) patched
+
+    # -- while the module runs
+
+    def make_class(self, meta, args, kwds):
+        """Make the class of a class statement, or update and give back the
+        old one."""
+        name, bases, body = args[0], args[1], args[2]
+        qualname = body.get("__qualname__", name) if hasattr(body, "get") \
+            else name
+        old = self.classes.get(qualname) if isinstance(qualname, str) \
+            else None
+        if old is None or id(old) in self.claimed:
+            return self.new_class(qualname, meta, args, kwds)
+        self.claimed.add(id(old))
+        way = _way(meta)
+        if way == "body":
+            why = self.why_not(old, meta, bases, body)
+            if why is not None:
+                return self.new_class(qualname, meta, args, kwds, why)
+            self.update_from_body(old, body, kwds)
+            self.built[qualname] = old
+            return old
+        if way != "class":
+            return self.new_class(qualname, meta, args, kwds, way)
+        made = self.new_class(qualname, meta, args, kwds)
+        why = self.why_not_made(old, made)
+        if why is not None:
+            self.report.replaced.append((qualname, why))
+            return made
+        self.update_from_class(old, made, body)
+        self.built[qualname] = old
+        return old
+
+    def new_class(self, qualname, meta, args, kwds, why=None):
+        made = meta(*args, **kwds)
+        self.built[qualname] = made
+        if why is not None:
+            self.report.replaced.append((qualname, why))
+        return made
+
+    def why_not(self, old, meta, bases, body):
+        """Why the old class cannot take a class body, or None."""
+        if type(old) is not meta:
+            return "its metaclass changed"
+        if not _same_items(old.__bases__, tuple(bases) or (object,)):
+            return "its bases changed"
+        slots = body.get("__slots__")
+        if slots is not None and not isinstance(slots, (str, tuple, list,
+                                                       dict)):
+            slots = body["__slots__"] = tuple(slots)  # read it only once
+        if _slots(old.__dict__.get("__slots__")) != _slots(slots):
+            return "its __slots__ changed"
+        for key, value in old.__dict__.items():
+            if key in body and _is_layout(old, value):
+                return "its __slots__ changed"
+        return None
+
+    def why_not_made(self, old, made):
+        """Why the old class cannot take what a new class holds, or None."""
+        if not isinstance(made, type):
+            return "it is no longer a class"
+        if type(made) is not type(old):
+            return "its metaclass changed"
+        if not _same_items(old.__bases__, made.__bases__):
+            return "its bases changed"
+        if (_slots(old.__dict__.get("__slots__"))
+                != _slots(made.__dict__.get("__slots__"))
+                or old.__basicsize__ != made.__basicsize__
+                or old.__itemsize__ != made.__itemsize__):
+            return "its __slots__ changed"
+        a = old.__dict__.get("_member_map_")
+        b = made.__dict__.get("_member_map_")
+        if a is not None or b is not None:
+            try:
+                same = a is not None and b is not None and [
+                    (k, getattr(v, "_value_", v)) for k, v in a.items()] == [
+                    (k, getattr(v, "_value_", v)) for k, v in b.items()]
+            except Exception:
+                same = False
+            if not same:
+                return "its members changed"
+        if old.__dict__.get("_fields") != made.__dict__.get("_fields"):
+            return "its fields changed"
+        return None
+
+    def update_from_body(self, cls, body, kwds):
+        """Make cls what type.__new__ (or ABCMeta.__new__) would make of a
+        class body: its dict becomes the body's namespace, __set_name__ and
+        __init_subclass__ run, abstract methods are counted again."""
+        before = dict(cls.__dict__)
+        self.journal.append((cls, before, cls.__qualname__))
+        target = {}
+        for key, value in body.items():
+            if key in ("__qualname__", "__classcell__"):
+                continue
+            if type(value) is _Function:
+                if key in ("__init_subclass__", "__class_getitem__"):
+                    value = classmethod(value)
+                elif key == "__new__":
+                    value = staticmethod(value)
+            target[key] = value
+        target.setdefault("__doc__", None)
+        if "__eq__" in target and "__hash__" not in target:
+            target["__hash__"] = None  # as type.__new__ does
+        if "__slots__" in target and "__slots__" in before:
+            target["__slots__"] = before["__slots__"]
+        cell = body.get("__classcell__")
+        if cell is not None:
+            cell.cell_contents = cls
+        keep = [k for k, v in before.items()
+                if _is_layout(cls, v) or k.startswith("_abc_")]
+        self.apply(cls, before, target, keep)
+        for key, value in target.items():
+            if before.get(key, _MISSING) is not value:
+                set_name = getattr(type(value), "__set_name__", None)
+                if set_name is not None:
+                    set_name(value, cls, key)
+        super(cls, cls).__init_subclass__(**kwds)
+        if isinstance(cls, abc.ABCMeta):
+            _count_abstracts(cls)
+
+    def update_from_class(self, cls, made, body):
+        """Give cls what the new class made holds, but the layout, the ABC
+        registry and an Enum's members, which stay cls's own."""
+        before = dict(cls.__dict__)
+        self.journal.append((cls, before, cls.__qualname__))
+        members = made.__dict__.get("_member_map_")
+        source = {}
+        for key, value in made.__dict__.items():
+            if (_is_layout(made, value) or key.startswith("_abc_")
+                    or members is not None and (
+                        key in members
+                        or _is_sunder(key) and not _is_code(value))):
+                continue
+            source[key] = value
+        if "__slots__" in source and "__slots__" in before:
+            source["__slots__"] = before["__slots__"]
+        cell = _class_cell(body, made)
+        if cell is not None:
+            cell.cell_contents = cls
+        old_members = before.get("_member_map_")
+        keep = [k for k, v in before.items()
+                if _is_layout(cls, v) or k.startswith("_abc_")
+                or old_members is not None and (
+                    k in old_members or _is_sunder(k) and not _is_code(v))]
+        self.apply(cls, before, source, keep)
+        for key, value in source.items():
+            if before.get(key, _MISSING) is not value:
+                set_name = getattr(type(value), "__set_name__", None)
+                if set_name is not None:
+                    set_name(value, cls, key)
+
+    def apply(self, cls, before, target, keep):
+        """Set cls's dict to target, new values first so that no lookup
+        fails meanwhile; keep the keys in keep, and the ones that no class
+        statement or decorator defined (set at run time)."""
+        known = self.known.classes.get(cls.__qualname__) \
+            if self.known is not None else None
+        defined = known[1] if known is not None and known[0]() is cls \
+            else None
+        for key, value in target.items():
+            old = before.get(key, _MISSING)
+            if old is not value:
+                setattr(cls, key, value)
+                if old is not _MISSING:
+                    self.pending.append((cls, key, old, value))
+        runtime = set()
+        keep = set(keep)
+        for key in before:
+            if key in target or key in keep:
+                continue
+            if defined is None or key in defined:
+                delattr(cls, key)
+            else:
+                runtime.add(key)
+        self.runtime[id(cls)] = runtime
+
+    # -- when the reload failed
+
+    def rollback(self):
+        """Put the classes and the module's names back as they were."""
+        for cls, before, qualname in reversed(self.journal):
+            now = dict(cls.__dict__)
+            for key in now:
+                if key not in before:
+                    try:
+                        delattr(cls, key)
+                    except (AttributeError, TypeError):
+                        pass
+            for key, value in before.items():
+                if now.get(key, _MISSING) is not value:
+                    try:
+                        setattr(cls, key, value)
+                    except (AttributeError, TypeError):
+                        pass
+            if cls.__qualname__ != qualname:
+                cls.__qualname__ = qualname
+        ns, old = self.ns, self.old
+        for key in list(ns):
+            if key not in old:
+                ns.pop(key, None)
+        for key, value in old.items():
+            if ns.get(key, _MISSING) is not value:
+                ns[key] = value
+
+    # -- when the module ran to its end
+
+    def finish(self):
+        """Patch the old functions with the new code, put them back, take
+        out the deleted names and note the new source's names."""
+        report = self.report
+        ns = self.ns
+        for cls, before, _ in self.journal:
+            if _class_differs(before, cls.__dict__):
+                report.classes.append(cls.__qualname__)
+        for cls, key, old, new in self.pending:
+            if cls.__dict__.get(key, _MISSING) is not new:
+                continue  # a decorator put something else there
+            where = "%s.%s" % (cls.__qualname__, key)
+            kept = self.merge_safely(old, new, where)
+            if kept is not new:
+                try:
+                    setattr(cls, key, kept)
+                except (AttributeError, TypeError):
+                    pass
+        counted = set()
+        for key, new in list(ns.items()):
+            old = self.old.get(key, _MISSING)
+            if old is _MISSING or old is new:
+                continue
+            if isinstance(old, type) or isinstance(new, type):
+                self.note_class(old, new)
+                continue
+            changed = _differs(old, new)
+            kept = self.merge_safely(old, new, key)
+            if kept is not new:
+                if ns.get(key, _MISSING) is new:
+                    ns[key] = kept
+                if changed and id(kept) not in counted:
+                    counted.add(id(kept))
+                    report.functions.append(key)
+        for old, new in self.follow:
+            self.update_followers(old, new)
+        self.take_out_deleted()
+
+    def note_class(self, old, new):
+        """Say why the module holds a new class where it had one of its
+        own, if no class statement said it already."""
+        if (not isinstance(old, type) or isinstance(new, type)
+                and new.__qualname__ != old.__qualname__
+                or old.__dict__.get("__module__") != self.name):
+            return
+        qualname = old.__qualname__
+        built = self.built.get(qualname, _MISSING)
+        if built is new:
+            return  # its class statement made it and said why
+        if built is _MISSING:
+            why = "it is not made by a class statement"
+        elif not isinstance(new, type):
+            why = "it is no longer a class"
+        else:
+            why = "a decorator made a new class"
+        if qualname in self.report.classes:
+            self.report.classes.remove(qualname)
+        self.report.replaced.append((qualname, why))
+
+    def take_out_deleted(self):
+        module, ns = self.module, self.ns
+        tree, source = _parse(module)
+        bindings = None
+        if tree is not None:
+            bindings = _top_bindings(tree, source)
+            names, star = bindings
+            if self.old_bindings is not None and not star:
+                for key in sorted(self.old_bindings[0] - names):
+                    if key not in _IMPORT_NAMES and key in ns:
+                        del ns[key]
+                        self.report.removed.append(key)
+            if "__doc__" not in names and ast.get_docstring(tree) is None:
+                ns["__doc__"] = None
+        _known[self.name] = _Known(bindings,
+                                   _class_keys(module, self.runtime))
+
+    # -- giving old objects the new code
+
+    def merge_safely(self, old, new, where):
+        try:
+            return self.merge(old, new, where)
+        except Exception as e:
+            self.report.replaced.append(
+                (where, "it could not be patched: %s" % (e,)))
+            return new
+
+    def merge(self, old, new, where):
+        """The object to keep where old was and new is: old, given new's
+        code, when it can take it; else new."""
+        if old is new:
+            return old
+        seen = self.memo.get(id(new))
+        if seen is not None:
+            kept = seen[1]
+            if (kept is not old and type(old) is _Function
+                    and type(new) is _Function
+                    and self.can_take(old, new, where, quiet=True)):
+                self.take(old, new, where)  # another old alias follows too
+            return kept
+        kept = self._merge(old, new, where)
+        self.memo[id(new)] = (new, kept)
+        return kept
+
+    def _merge(self, old, new, where):
+        t = type(new)
+        if t is _Function:
+            if type(old) is _Function and self.can_take(old, new, where):
+                self.memo[id(new)] = (new, old)  # for cycles through cells
+                self.take(old, new, where)
+                self.follow.append((old, new))
+                return old
+            return new
+        if type(old) is not t:
+            return new
+        if t is classmethod or t is staticmethod:
+            inner = self.merge(old.__func__, new.__func__, where)
+            return old if inner is old.__func__ else new
+        if t is property:
+            same = True
+            for attr in ("fget", "fset", "fdel"):
+                a, b = getattr(old, attr), getattr(new, attr)
+                if a is None and b is None:
+                    continue
+                if a is None or b is None or self.merge(a, b, where) is not a:
+                    same = False
+            if same and old.__doc__ != new.__doc__:
+                try:
+                    old.__doc__ = new.__doc__
+                except (AttributeError, TypeError):
+                    same = False
+            return old if same else new
+        if t is _LruWrapper:
+            a = getattr(old, "__wrapped__", None)
+            b = getattr(new, "__wrapped__", None)
+            old.cache_clear()
+            if (a is None or b is None
+                    or _cache_settings(old) != _cache_settings(new)
+                    or self.merge(a, b, where) is not a):
+                return new
+            for key, value in new.__dict__.items():
+                if key != "__wrapped__":
+                    try:
+                        setattr(old, key, value)
+                    except (AttributeError, TypeError):
+                        pass
+            return old
+        return new
+
+    def can_take(self, old, new, where, quiet=False):
+        """Can the old function run the new one's code? Only a function of
+        this module, or one made by the same code elsewhere (a decorator's
+        wrapper), whose free variables are the same, by name and order."""
+        a, b = old.__code__, new.__code__
+        if a is not b and (old.__globals__ is not self.ns
+                           or new.__globals__ is not self.ns):
+            return False  # another module's function: not this reload's
+        if a.co_freevars == b.co_freevars:
+            return True
+        if not quiet:
+            if "__class__" in b.co_freevars and "__class__" not in a.co_freevars:
+                why = "it now calls super()"
+            else:
+                why = "its free variables changed"
+            self.report.replaced.append((where, why))
+        return False
+
+    def take(self, old, new, where):
+        """Give old function new's code and everything that goes with it."""
+        old.__code__ = new.__code__
+        old.__defaults__ = new.__defaults__
+        old.__kwdefaults__ = new.__kwdefaults__
+        old.__annotations__ = new.__annotations__
+        old.__doc__ = new.__doc__
+        old.__name__ = new.__name__
+        old.__qualname__ = new.__qualname__
+        old.__module__ = new.__module__
+        if hasattr(new, "__type_params__"):
+            old.__type_params__ = new.__type_params__
+        attrs = dict(new.__dict__)
+        if "__wrapped__" in attrs and "__wrapped__" in old.__dict__:
+            attrs["__wrapped__"] = self.merge(old.__dict__["__wrapped__"],
+                                              attrs["__wrapped__"], where)
+        old.__dict__ = attrs
+        cells = old.__closure__
+        if not cells or cells is new.__closure__:
+            return
+        for name, a, b in zip(new.__code__.co_freevars, cells,
+                              new.__closure__):
+            if a is b or name == "__class__":
+                continue  # the kept class's cell points at the kept class
+            try:
+                value = b.cell_contents
+            except ValueError:
+                try:
+                    del a.cell_contents
+                except ValueError:
+                    pass
+                continue
+            try:
+                was = a.cell_contents
+            except ValueError:
+                a.cell_contents = value
+                continue
+            if was is not value:
+                kept = self.merge(was, value, where)
+                if kept is not was:
+                    a.cell_contents = kept
+
+    def update_followers(self, old, new):
+        """Function objects made by earlier reloads from the same source as
+        old, and kept somewhere (a registry outside the module), take the
+        new code too; new joins them."""
+        refs = _followers.get(old)
+        live = []
+        for ref in refs or ():
+            f = ref()
+            if f is None or f is new or f is old:
+                continue
+            live.append(ref)
+            if f.__code__.co_freevars == new.__code__.co_freevars:
+                try:
+                    self.take(f, new, f.__qualname__)
+                except Exception:
+                    pass
+        live.append(weakref.ref(new))
+        _followers[old] = live
+
+
+_followers = weakref.WeakKeyDictionary()  # kept function -> [weakref]
+
+
+def _cache_settings(wrapper):
+    try:
+        params = getattr(wrapper, "cache_parameters", None)
+        typed = params()["typed"] if params is not None else None
+        return wrapper.cache_info().maxsize, typed
+    except Exception:
+        return None
+
+
+def _count_abstracts(cls):
+    """Set cls's abstract methods as ABCMeta does for a new class."""
+    names = set()
+    for key, value in cls.__dict__.items():
+        if getattr(value, "__isabstractmethod__", False):
+            names.add(key)
+    for base in cls.__bases__:
+        for key in getattr(base, "__abstractmethods__", ()):
+            if getattr(getattr(cls, key, None), "__isabstractmethod__", False):
+                names.add(key)
+    cls.__abstractmethods__ = frozenset(names)
+
+
+def reload(module, patch=True):
+    """Reload module from its source, as importlib.reload does (through
+    its spec's loader, so that the import system's finders and loaders
+    apply), and return (module, report).
+
+    With patch true, what held the module's old code runs the new code:
+    old function objects take the new code and stay the ones the module
+    holds, classes defined again are updated in place, and top-level names
+    the new source no longer binds are taken out. report (a Report) says
+    what was patched, replaced and removed. If the reload raises, the
+    module's names and classes are put back as they were, no function is
+    patched, and the exception propagates unchanged.
+
+    With patch false, this is importlib.reload, and report is empty."""
+    if not patch or not isinstance(module, types.ModuleType):
+        forget(getattr(module, "__name__", ""))
+        return importlib.reload(module), Report()
+    report = Report()
+    ctx = _Reload(module, report)
+    _enter(ctx)
+    try:
+        result = importlib.reload(module)
+    except BaseException:
+        _leave(ctx)
+        ctx.rollback()
+        raise
+    _leave(ctx)
+    ctx.finish()
+    return result, report
