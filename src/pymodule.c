@@ -2,14 +2,14 @@
  * pymodule.c: the "hotload" module. Code running inside the hotload
  * program imports it to learn about the session; a plain python imports it,
  * built as an extension module, for the Python API, whose hotload() runs
- * the same watcher and rounds as the program. Its Python half, boot.py, is
+ * the same watcher and rounds as the program. Its Python half, src/py, is
  * compiled in.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
 #include "hotload.h"
-#include "boot_py.h"
+#include "py_sources.h"
 
 /* _is_watched(path): is path one of the watched files? */
 static PyObject *
@@ -238,31 +238,67 @@ static struct PyModuleDef moduledef = {
     NULL,
 };
 
+/*
+ * Make the module: the functions above, and the Python half, src/py, from
+ * the sources compiled in. hotload.py runs in the module itself; the other
+ * files become its submodules, which it imports from _sources.
+ */
 PyMODINIT_FUNC
 PyInit_hotload(void)
 {
-	PyObject *m, *code, *dict, *r;
+	const struct py_source *py, *entry = NULL;
+	PyObject *m, *dict, *sources, *text, *modules, *code, *r = NULL;
+	PyObject *type, *value, *tb;
+	int error;
 
 	m = PyModule_Create(&moduledef);
-	if (m == NULL)
-		return NULL;
+	sources = PyDict_New();
+	if (m == NULL || sources == NULL)
+		goto out;
+	for (py = py_sources; py->name != NULL; py++) {
+		if (strcmp(py->name, "hotload") == 0) {
+			entry = py;
+			continue;
+		}
+		text = PyUnicode_FromString(py->text);
+		error = text == NULL ||
+		        PyDict_SetItemString(sources, py->name, text) != 0;
+		Py_XDECREF(text);
+		if (error)
+			goto out;
+	}
+	if (entry == NULL) {
+		PyErr_SetString(PyExc_ImportError, "hotload.py is missing");
+		goto out;
+	}
 	if (PyModule_AddStringConstant(m, "__version__", HOTLOAD_VERSION) != 0)
-		goto fail;
+		goto out;
 	dict = PyModule_GetDict(m);
+	if (PyDict_SetItemString(dict, "_sources", sources) != 0)
+		goto out;
 	if (PyDict_GetItemString(dict, "__builtins__") == NULL &&
 	    PyDict_SetItemString(dict, "__builtins__", PyEval_GetBuiltins()) !=
 	        0)
-		goto fail;
-	code = Py_CompileString(boot_py, "<hotload boot.py>", Py_file_input);
-	if (code == NULL)
-		goto fail;
-	r = PyEval_EvalCode(code, dict, dict);
-	Py_DECREF(code);
+		goto out;
+	/* Its submodules' imports find the module in sys.modules. */
+	modules = PyImport_GetModuleDict();
+	if (PyDict_SetItemString(modules, "hotload", m) != 0)
+		goto out;
+	code = Py_CompileString(entry->text, "<hotload hotload.py>",
+	                        Py_file_input);
+	if (code != NULL)
+		r = PyEval_EvalCode(code, dict, dict);
+	Py_XDECREF(code);
+	if (r == NULL) {
+		PyErr_Fetch(&type, &value, &tb);
+		if (PyDict_GetItemString(modules, "hotload") == m)
+			PyDict_DelItemString(modules, "hotload");
+		PyErr_Restore(type, value, tb);
+	}
+out:
+	Py_XDECREF(sources);
 	if (r == NULL)
-		goto fail;
-	Py_DECREF(r);
+		Py_CLEAR(m);
+	Py_XDECREF(r);
 	return m;
-fail:
-	Py_DECREF(m);
-	return NULL;
 }

@@ -1,0 +1,183 @@
+# reloading.py: how hotload loads and reloads the user's modules.
+#
+# Watched modules are loaded fresh from their source (_FreshLoader), and
+# changed modules are reloaded after the modules they import. keep() holds
+# values across reloads.
+import ast
+import importlib
+import importlib.machinery
+import importlib.util
+import os
+import sys
+
+import hotload  # the package: C sets its round's values and _is_watched
+
+
+class _FreshLoader(importlib.machinery.SourceFileLoader):
+    """Load a module from its source unless its .pyc is surely current.
+
+    A .pyc records its source's mtime in whole seconds and its size, so an
+    edit that keeps the size within the second the .pyc was written in looks
+    unchanged. A .pyc is trusted only if it was written in a later second
+    than its source was last changed.
+
+    A watched module gets this loader whoever imports or reloads it: the
+    user's own importlib.reload() too.
+    """
+
+    def get_code(self, fullname):
+        path = self.get_filename(fullname)
+        try:
+            source = int(os.stat(path).st_mtime)
+            pyc = importlib.util.cache_from_source(path)
+            cached = int(os.stat(pyc).st_mtime)
+        except (OSError, NotImplementedError, ValueError):
+            cached = source = 0
+        if cached > source:
+            return super().get_code(fullname)
+        return self.source_to_code(self.get_data(path), path)
+
+    def set_data(self, path, data, *, _mode=0o666):
+        pass  # hotload writes nothing beside the user's files
+
+
+class _WatchedFinder:
+    """Find modules as the path finder does; load watched ones fresh."""
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        spec = importlib.machinery.PathFinder.find_spec(name, path, target)
+        if (spec is not None
+                and type(spec.loader) is importlib.machinery.SourceFileLoader
+                and hotload._is_watched(spec.origin)):
+            spec.loader = _FreshLoader(spec.name, spec.origin)
+        return spec
+
+    @classmethod
+    def invalidate_caches(cls):
+        pass
+
+
+def _install_finder():
+    """Put _WatchedFinder before the path finder, once."""
+    meta = sys.meta_path
+    if _WatchedFinder in meta:
+        return
+    for i, finder in enumerate(meta):
+        if finder is importlib.machinery.PathFinder:
+            meta.insert(i, _WatchedFinder)
+            return
+    meta.append(_WatchedFinder)
+
+
+# -- Values kept across reloads ---------------------------------------------
+
+_kept = {}
+
+
+def keep(name, make, *args, **kwargs):
+    """Return the value kept under name, made by make(*args, **kwargs) the
+    first time. The value outlives reloads of the module that keeps it, so
+    that a connection or a loaded data set is made once:
+
+        conn = hotload.keep("conn", sqlite3.connect, "data.db")
+
+    Names belong to the module that calls keep(); forget() drops one.
+    """
+    key = (sys._getframe(1).f_globals.get("__name__"), name)
+    if key not in _kept:
+        _kept[key] = make(*args, **kwargs)
+    return _kept[key]
+
+
+def forget(name):
+    """Drop the value kept under name by the calling module, if any, so
+    that the next keep() makes it again. Returns the value, or None."""
+    return _kept.pop((sys._getframe(1).f_globals.get("__name__"), name), None)
+
+
+# -- Reloading the modules that changed, dependencies first ----------------
+
+_reloaded_in_round = [None, set()]  # (round, names reloaded in it)
+
+
+def _source_imports(module):
+    """The names of the modules that module's source imports, as far as its
+    import statements say."""
+    path = getattr(module, "__file__", None)
+    try:
+        with open(path, "rb") as f:
+            tree = ast.parse(f.read(), path)
+    except (OSError, TypeError, ValueError, SyntaxError):
+        return set()
+    package = getattr(module, "__package__", None) or ""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            try:
+                base = importlib.util.resolve_name(base, package)
+            except (ImportError, ValueError):
+                continue
+            names.add(base)
+            names.update(base + "." + alias.name for alias in node.names)
+    return names
+
+
+def _in_dependency_order(modules):
+    """modules sorted so that each comes after the ones it imports, and
+    after its package; an import cycle is broken where it is first met."""
+    by_name = {m.__name__: m for m in modules}
+    needs = {}
+    for name, module in by_name.items():
+        deps = {d for d in _source_imports(module) if d in by_name}
+        deps.update(p for p in by_name if name.startswith(p + "."))
+        deps.discard(name)
+        needs[name] = deps
+    ordered, placed = [], set()
+
+    def place(name, visiting):
+        if name in placed or name in visiting:
+            return
+        visiting.add(name)
+        for dep in sorted(needs[name]):
+            place(dep, visiting)
+        placed.add(name)
+        ordered.append(by_name[name])
+    for name in by_name:
+        place(name, set())
+    return ordered
+
+
+def _changed_modules():
+    """The imported modules whose files changed in this round."""
+    wanted = {os.path.normpath(p) for p in hotload._changed_paths}
+    found = []
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if isinstance(path, str) and os.path.normpath(
+                os.path.abspath(path)) in wanted:
+            found.append(module)
+    return found
+
+
+def _reloaded_this_round(name):
+    """Did a ReloadModules step (or -R) reload the module this round?"""
+    return (_reloaded_in_round[0] == hotload.reloads
+            and name in _reloaded_in_round[1])
+
+
+def _reload_changed(skip=()):
+    """Reload the imported modules whose files changed in this round,
+    dependencies before the modules that import them, once a round; the
+    modules in skip are left to their own steps."""
+    done = _reloaded_in_round
+    if done[0] != hotload.reloads:
+        done[0], done[1] = hotload.reloads, set()
+    for module in _in_dependency_order(_changed_modules()):
+        if module in skip or module.__name__ in done[1]:
+            continue
+        done[1].add(module.__name__)
+        importlib.reload(module)

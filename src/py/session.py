@@ -1,0 +1,71 @@
+# session.py: what the C part calls to run a session's steps: the step of a
+# --module, steps it does not run itself, and the start and end of hotload().
+import importlib
+import inspect
+
+import hotload
+from hotload import reloading
+from hotload.api import ReloadedPythonModule
+
+
+def _call(module, dotted):
+    """Call the function of module named by a dotted name."""
+    target = module
+    for part in dotted.split("."):
+        target = getattr(target, part)
+    return target()
+
+
+class _CommandLineModule(ReloadedPythonModule):
+    """A --module step: its hooks are functions of the module, by name."""
+
+    def __init__(self, name, pre_hook=None, post_hook=None, recursive=False):
+        super().__init__(name)
+        self.pre_hook, self.post_hook = pre_hook, post_hook
+        self.recursive = recursive
+
+    def pre_reload_hook(self, module):
+        if self.pre_hook:
+            _call(module, self.pre_hook)
+
+    def post_reload_hook(self, module):
+        if self.post_hook:
+            _call(module, self.post_hook)
+
+
+def _run_step(step):
+    """Run a step of hotload() that hotload does not run itself: call its
+    run(), with changed_modules= if it takes that (as the steps of the
+    tool hotload grew from did), or call it if it is a plain function."""
+    run = getattr(step, "run", None)
+    if run is None:
+        return step()
+    try:
+        params = inspect.signature(run).parameters.values()
+    except (TypeError, ValueError):
+        return run()
+    if any(p.kind is p.VAR_KEYWORD or p.name == "changed_modules"
+           for p in params):
+        return run(changed_modules=reloading._changed_modules())
+    return run()
+
+
+_wakeup_before = []
+
+
+def _session(fd):
+    """hotload() starts (fd >= 0: the C part's wake-up pipe) or ends."""
+    import signal
+    if fd >= 0:
+        _wakeup_before[:] = [signal.set_wakeup_fd(
+            fd, warn_on_full_buffer=False)]
+        hotload.running = True
+    else:
+        hotload.running = False
+        signal.set_wakeup_fd(_wakeup_before.pop() if _wakeup_before else -1)
+
+
+def _forget_listings():
+    """New files appeared: let the import system look at directories
+    again."""
+    importlib.invalidate_caches()
