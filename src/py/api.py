@@ -99,7 +99,7 @@ class ReloadedPythonModule(Runnable):
         if self.module is None:
             self.module = self._first_import()
         elif not reloading._reloaded_this_round(self.name):
-            self.module = importlib.reload(self.module)
+            self.module = reloading._reload(self.module)
         return self.module
 
     def _first_import(self):

@@ -9,7 +9,7 @@
 #
 # The submodules, each using only the ones above it:
 #   reloading  loading watched modules fresh, reloading changed modules in
-#              the order of their imports, keep() and forget()
+#              the order of their imports (_reload), keep() and forget()
 #   api        the steps of the Python API, as in the tool hotload grew from
 #   session    what the C part calls to run a session's steps
 #   repl       the prompt of --repl

@@ -1,8 +1,8 @@
 # reloading.py: how hotload loads and reloads the user's modules.
 #
-# Watched modules are loaded fresh from their source (_FreshLoader), and
-# changed modules are reloaded after the modules they import. keep() holds
-# values across reloads.
+# Watched modules are loaded fresh from their source (_FreshLoader), changed
+# modules are reloaded after the modules they import, and every reload
+# hotload makes goes through _reload(). keep() holds values across reloads.
 import ast
 import importlib
 import importlib.machinery
@@ -68,6 +68,12 @@ def _install_finder():
             meta.insert(i, _WatchedFinder)
             return
     meta.append(_WatchedFinder)
+
+
+def _reload(module):
+    """Reload module from its source and return it. Every reload hotload
+    makes goes through here: a module step's load(), -R and ReloadModules."""
+    return importlib.reload(module)
 
 
 # -- Values kept across reloads ---------------------------------------------
@@ -180,4 +186,4 @@ def _reload_changed(skip=()):
         if module in skip or module.__name__ in done[1]:
             continue
         done[1].add(module.__name__)
-        importlib.reload(module)
+        _reload(module)
