@@ -62,6 +62,7 @@ class ReloadedPythonModule(Runnable):
     override the hooks to clean up and to start the module's work."""
 
     recursive = False  # reload the changed modules it imports first
+    _failed_part = ""  # the part of the last _step_run() that failed
 
     def __init__(self, module):
         if isinstance(module, types.ModuleType):
@@ -130,10 +131,52 @@ class ReloadedPythonModule(Runnable):
             setattr(sys.modules[parent], child, module)
         return sys.modules[name]
 
-    def run(self, **kwargs):
+    def _part(self, hook):
+        """How the status line names the hook ("pre" or "post") when it
+        fails."""
+        return "%s_reload_hook: " % hook
+
+    def _step_run(self):
+        """Run the step once: pre_reload_hook(module) unless this is the
+        module's first import, load(), and post_reload_hook(the new module).
+
+        Returns None. An exception goes on up, with _failed_part set to the
+        _part() of the hook that raised it, or to "" if load() did. A failed
+        pre_reload_hook does not stop the reload (the new source may be what
+        mends it): its exception is raised once the rest has run, or becomes
+        the context of the exception the rest raised. KeyboardInterrupt
+        stops the step at once.
+        """
+        self._failed_part = ""
+        pre_failed = None
         if self.module is not None:
-            self.pre_reload_hook(self.module)
-        self.post_reload_hook(self.load())
+            self._failed_part = self._part("pre")
+            try:
+                self.pre_reload_hook(self.module)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as e:
+                pre_failed = e
+            self._failed_part = ""
+        try:
+            module = self.load()
+            self._failed_part = self._part("post")
+            self.post_reload_hook(module)
+        except BaseException as e:
+            if pre_failed is not None and e.__context__ is None:
+                e.__context__ = pre_failed
+            raise
+        if pre_failed is None:
+            self._failed_part = ""
+            return
+        self._failed_part = self._part("pre")
+        try:
+            raise pre_failed
+        finally:
+            pre_failed = None
+
+    def run(self, **kwargs):
+        self._step_run()
 
     def __repr__(self):
         return "%s(%r)" % (type(self).__name__, self.name)

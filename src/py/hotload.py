@@ -34,11 +34,13 @@ _DEFINED_BY_C = ("_is_watched", "hotload")
 _USED_BY_C = ("_CommandLineModule", "ReloadedPythonModule", "Command",
               "ClearTerminal", "_run_step", "_session", "_forget_listings",
               "_repl_start", "_repl_refresh", "_repl")
-# Attributes C uses on step objects: a module step's module, load() and
-# hooks, and the names of a --module's hooks; a Command's command, and run
-# to know a step.
-_STEP_ATTRIBUTES = ("module", "load", "pre_reload_hook", "post_reload_hook",
-                    "pre_hook", "post_hook", "command", "run")
+# Attributes C uses on step objects: a module step's _step_run() and
+# _failed_part, a Command's command, and run to know a step. module, load,
+# pre_reload_hook, post_reload_hook, pre_hook and post_hook are for C's own
+# copy of _step_run() (pyrun_module_step), until it calls this one.
+_STEP_ATTRIBUTES = ("_step_run", "_failed_part", "command", "run",
+                    "module", "load", "pre_reload_hook", "post_reload_hook",
+                    "pre_hook", "post_hook")
 
 __all__ = ["keep", "forget", "hotload", "listfiles", "Runnable",
            "PythonHandle", "Command", "ClearTerminal", "ReloadedPythonModule",

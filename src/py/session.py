@@ -32,6 +32,12 @@ class _CommandLineModule(ReloadedPythonModule):
         if self.post_hook:
             _call(module, self.post_hook)
 
+    def _part(self, hook):
+        name = self.pre_hook if hook == "pre" else self.post_hook
+        if not isinstance(name, str):
+            return super()._part(hook)
+        return "%s-hook %s: " % (hook, name)
+
 
 def _run_step(step):
     """Run a step of hotload() that hotload does not run itself: call its
