@@ -4,6 +4,14 @@
  * times are not trusted for a file changed moments before it was seen, since
  * file systems stamp times with a coarse clock (git's "racy" rule): such a
  * file's content is hashed and compared instead.
+ *
+ * A file rewritten with the very bytes it held (touch, a formatter that
+ * found nothing to change, an editor saving an unchanged buffer, git
+ * checking out the same content) has not changed: the content of a small
+ * file is hashed each time its stat is seen to change, and a new stat with
+ * the same size, mode and hash is no change. A file that never changed
+ * since it was first seen has no hash yet, so its first such rewrite still
+ * counts; hashing every file at start would cost a read of each.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +30,9 @@
 #define RACY_FINE_NS (50 * 1000000LL)
 #define RACY_COARSE_NS (2 * 1000000000LL) /* whole-second stamps, FAT */
 #define HASH_MAX_BYTES (64 * 1024 * 1024)
+/* The largest file whose content is hashed at a change, to tell a rewrite
+ * of the same bytes: source files are far smaller. */
+#define HASH_KEEP_BYTES (1024 * 1024)
 
 static bool
 is_racy(const struct fstate *st, int64_t now)
@@ -93,8 +104,23 @@ same_stat(const struct fstate *a, const struct fstate *b)
 }
 
 /*
+ * Take the hash of the content of a file whose stat changed, if it is a
+ * small regular file and not hashed yet, so that its next rewrite can be
+ * compared with it. The content may be newer than the stat: the next look
+ * then sees the same content under a newer stat, which is no change, and
+ * the round that follows this look reads that newer content anyway.
+ */
+static void
+hash_changed(struct fstate *cur, const char *path)
+{
+	if (cur->hash == 0 && S_ISREG(cur->mode) &&
+	    cur->size <= HASH_KEEP_BYTES)
+		cur->hash = content_hash(path);
+}
+
+/*
  * Look at path again and update st. Return FS_CHANGED if it appeared or its
- * content or metadata changed, FS_GONE if it disappeared, FS_SAME otherwise.
+ * content or mode changed, FS_GONE if it disappeared, FS_SAME otherwise.
  */
 enum fchange
 fstate_update(struct fstate *st, const char *path, int64_t now)
@@ -111,6 +137,13 @@ fstate_update(struct fstate *st, const char *path, int64_t now)
 		return FS_GONE;
 	}
 	if (!st->exists || !same_stat(st, &cur)) {
+		hash_changed(&cur, path);
+		/* The same bytes written again: a new stat, no change. */
+		if (st->exists && old_hash != 0 && cur.hash == old_hash &&
+		    cur.size == st->size && cur.mode == st->mode) {
+			*st = cur;
+			return FS_SAME;
+		}
 		*st = cur;
 		return FS_CHANGED;
 	}

@@ -1,7 +1,8 @@
 /*
  * test_fstate.c: change detection, with files changed the ways editors and
  * tools change them: in place, truncated, renamed over, copied with old
- * times, deleted and recreated, chmod-ed.
+ * times, deleted and recreated, chmod-ed; and rewritten with the bytes they
+ * held, which is no change.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -370,7 +371,8 @@ test_rename_over(void)
 	CHECK(st.ino == stat_of("renamed.py").st_ino);
 	CHECK(fstate_update(&st, "renamed.py", now_ns()) == FS_SAME);
 
-	/* Renamed over by a file with the very same content and times. */
+	/* Renamed over by a file with the very same content and times: a new
+	 * inode, the same bytes, no change; the new stat is kept. */
 	write_file("renamed.py.tmp", "v = 2\n");
 	{
 		struct stat sb = stat_of("renamed.py");
@@ -380,8 +382,15 @@ test_rename_over(void)
 	old_ino = st.ino;
 	if (rename("renamed.py.tmp", "renamed.py") != 0)
 		die("rename");
-	CHECK(fstate_update(&st, "renamed.py", now_ns()) == FS_CHANGED);
+	CHECK(fstate_update(&st, "renamed.py", now_ns()) == FS_SAME);
 	CHECK(st.ino != old_ino);
+	CHECK(st.ino == stat_of("renamed.py").st_ino);
+
+	/* Renamed over by other bytes of the same size. */
+	write_file("renamed.py.tmp", "v = 3\n");
+	if (rename("renamed.py.tmp", "renamed.py") != 0)
+		die("rename");
+	CHECK(fstate_update(&st, "renamed.py", now_ns()) == FS_CHANGED);
 }
 
 static void
@@ -402,13 +411,14 @@ test_old_mtime(void)
 	CHECK(st.mtime_ns == 1000000000 * SEC);
 	CHECK(fstate_update(&st, "copied.py", now_ns() + 10 * SEC) == FS_SAME);
 
-	/* Only the time moves back: still a change. */
+	/* Only the time moves back, over the same bytes: no change, and the
+	 * new stat is kept. */
 	past[1].tv_sec = 900000000;
 	if (utimensat(AT_FDCWD, "copied.py", past, 0) != 0)
 		die("utimensat");
-	CHECK(fstate_update(&st, "copied.py", now_ns() + 10 * SEC) ==
-	      FS_CHANGED);
+	CHECK(fstate_update(&st, "copied.py", now_ns() + 10 * SEC) == FS_SAME);
 	CHECK(st.mtime_ns == 900000000 * SEC);
+	CHECK(fstate_update(&st, "copied.py", now_ns() + 10 * SEC) == FS_SAME);
 }
 
 static void
@@ -454,6 +464,114 @@ test_chmod(void)
 	CHECK(fstate_update(&st, "mode.py", now_ns() + 10 * SEC) == FS_SAME);
 }
 
+/* Set path's modification time to sec seconds since the epoch. */
+static void
+set_mtime(const char *path, time_t sec)
+{
+	struct timespec ts[2] = {{0, UTIME_OMIT}, {sec, 0}};
+
+	if (utimensat(AT_FDCWD, path, ts, 0) != 0)
+		die("utimensat");
+}
+
+static void
+test_same_bytes(void)
+{
+	struct fstate st;
+	ino_t ino;
+
+	/*
+	 * Writers that put back the bytes a file held: touch, a formatter
+	 * that found nothing to change, an editor saving an unchanged buffer
+	 * in place or by a rename. None is a change, once the file's content
+	 * is known; every look is trusted (not racy), so only the hash tells.
+	 */
+	write_file("fmt.py", "x = 1\n");
+	fstate_read(&st, "fmt.py", now_ns() + 10 * SEC);
+	CHECK(!st.racy && st.hash == 0);
+	/* A save the user makes: a change, whose content is now known. */
+	write_file("fmt.py", "x = 22\n");
+	CHECK(fstate_update(&st, "fmt.py", now_ns() + 10 * SEC) == FS_CHANGED);
+	CHECK(st.hash == expected_hash("x = 22\n"));
+
+	set_mtime("fmt.py", 1000000000);
+	CHECK(fstate_update(&st, "fmt.py", now_ns() + 10 * SEC) == FS_SAME);
+	CHECK(st.mtime_ns == 1000000000 * SEC);
+	set_mtime("fmt.py", 1100000000);
+	CHECK(fstate_update(&st, "fmt.py", now_ns() + 10 * SEC) == FS_SAME);
+
+	write_file("fmt.py", "x = 22\n");
+	set_mtime("fmt.py", 1200000000);
+	CHECK(fstate_update(&st, "fmt.py", now_ns() + 10 * SEC) == FS_SAME);
+	CHECK(st.mtime_ns == 1200000000 * SEC);
+
+	ino = st.ino;
+	write_file("fmt.py.tmp", "x = 22\n");
+	if (rename("fmt.py.tmp", "fmt.py") != 0)
+		die("rename");
+	CHECK(fstate_update(&st, "fmt.py", now_ns() + 10 * SEC) == FS_SAME);
+	CHECK(st.ino != ino);
+	CHECK(fstate_update(&st, "fmt.py", now_ns() + 10 * SEC) == FS_SAME);
+
+	/* Other bytes of the same size: a change. */
+	overwrite_file("fmt.py", "y = 22\n");
+	set_mtime("fmt.py", 1300000000);
+	CHECK(fstate_update(&st, "fmt.py", now_ns() + 10 * SEC) == FS_CHANGED);
+	CHECK(st.hash == expected_hash("y = 22\n"));
+	/* The same bytes with another mode: a change (a script made
+	 * executable may now run). */
+	CHECK(chmod("fmt.py", 0755) == 0);
+	CHECK(fstate_update(&st, "fmt.py", now_ns() + 10 * SEC) == FS_CHANGED);
+	/* Gone and back with the same bytes: back is a change. */
+	CHECK(unlink("fmt.py") == 0);
+	CHECK(fstate_update(&st, "fmt.py", now_ns() + 10 * SEC) == FS_GONE);
+	write_file("fmt.py", "y = 22\n");
+	CHECK(fstate_update(&st, "fmt.py", now_ns() + 10 * SEC) == FS_CHANGED);
+}
+
+static void
+test_same_bytes_unknown_content(void)
+{
+	struct fstate st;
+	char *big;
+	size_t n = 1024 * 1024 + 1;
+	int fd;
+
+	/* A file not changed since it was first seen has no hash yet: its
+	 * first rewrite counts, and lets the next ones be compared. */
+	write_file("first.py", "f = 1\n");
+	fstate_read(&st, "first.py", now_ns() + 10 * SEC);
+	CHECK(st.hash == 0);
+	set_mtime("first.py", 1000000000);
+	CHECK(fstate_update(&st, "first.py", now_ns() + 10 * SEC) ==
+	      FS_CHANGED);
+	CHECK(st.hash == expected_hash("f = 1\n"));
+	set_mtime("first.py", 1100000000);
+	CHECK(fstate_update(&st, "first.py", now_ns() + 10 * SEC) == FS_SAME);
+
+	/* A large file is not read at each change: every rewrite counts. */
+	big = calloc(1, n);
+	if (big == NULL)
+		die("calloc");
+	fd = open("big.bin", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd == -1 || write(fd, big, n) != (ssize_t)n || close(fd) != 0)
+		die("big.bin");
+	fstate_read(&st, "big.bin", now_ns() + 10 * SEC);
+	set_mtime("big.bin", 1000000000);
+	CHECK(fstate_update(&st, "big.bin", now_ns() + 10 * SEC) == FS_CHANGED);
+	CHECK(st.hash == 0);
+	set_mtime("big.bin", 1100000000);
+	CHECK(fstate_update(&st, "big.bin", now_ns() + 10 * SEC) == FS_CHANGED);
+	free(big);
+
+	/* Directories are never read. */
+	CHECK(mkdir("sub", 0755) == 0);
+	fstate_read(&st, "sub", now_ns() + 10 * SEC);
+	CHECK(chmod("sub", 0700) == 0);
+	CHECK(fstate_update(&st, "sub", now_ns() + 10 * SEC) == FS_CHANGED);
+	CHECK(st.hash == 0);
+}
+
 int
 main(void)
 {
@@ -473,6 +591,8 @@ main(void)
 	test_old_mtime();
 	test_delete();
 	test_chmod();
+	test_same_bytes();
+	test_same_bytes_unknown_content();
 	if (chdir("/") != 0)
 		die("/");
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
