@@ -29,6 +29,7 @@ import functools
 import importlib
 import importlib.util
 import marshal
+import opcode
 import os
 import sys
 import threading
@@ -48,6 +49,10 @@ if not isinstance(_LruWrapper, type):
 _IMPORT_NAMES = frozenset((
     "__name__", "__doc__", "__package__", "__loader__", "__spec__",
     "__file__", "__cached__", "__builtins__", "__path__"))
+
+# The types of values that an old object can be kept for.
+_MERGED = frozenset(t for t in (_Function, classmethod, staticmethod, property,
+                                _LruWrapper) if t is not None)
 
 # Values compared by value when telling whether a class changed.
 _PLAIN = (int, float, complex, str, bytes, bool, type(None), frozenset, range)
@@ -121,26 +126,17 @@ def track(module):
     first import. Without it, the first reload reads the old top-level names
     from the module's cached bytecode if there is a usable one, and removes
     nothing otherwise."""
-    tree, source = _parse(module)
-    bindings = _top_bindings(tree, source) if tree is not None else None
-    _known[module.__name__] = _Known(bindings, _class_keys(module, {}))
+    keys = {}
+    for qualname, cls in _classes(module.__dict__, module.__name__).items():
+        if cls is not None:
+            keys[qualname] = (weakref.ref(cls), frozenset(cls.__dict__))
+    _known[module.__name__] = _Known(_source_bindings(module), keys)
 
 
 def forget(module):
     """Drop what track() and reload() noted about module (or a module's
     name)."""
     _known.pop(getattr(module, "__name__", module), None)
-
-
-def _class_keys(module, runtime):
-    """The keys each class of module defines, minus the ones a reload kept
-    only because they were set at run time."""
-    keys = {}
-    for qualname, cls in _classes(module.__dict__, module.__name__).items():
-        if cls is not None:
-            own = frozenset(cls.__dict__).difference(runtime.get(id(cls), ()))
-            keys[qualname] = (weakref.ref(cls), own)
-    return keys
 
 
 def _classes(ns, modname):
@@ -172,21 +168,21 @@ def _classes(ns, modname):
     return found
 
 
-def _parse(module):
-    """The syntax tree and text of module's source, as its loader gives it,
-    or (None, None)."""
+def _source_bindings(module):
+    """What module's source, as its loader gives it, binds at its top level
+    (see _top_bindings), or None."""
     spec = getattr(module, "__spec__", None)
     loader = getattr(spec, "loader", None) or getattr(module, "__loader__", None)
     get_source = getattr(loader, "get_source", None)
     if get_source is None:
-        return None, None
+        return None
     try:
         source = get_source(spec.name if spec is not None else module.__name__)
         if source is None:
-            return None, None
-        return ast.parse(source), source
+            return None
+        return _top_bindings(ast.parse(source), source)
     except Exception:
-        return None, None
+        return None
 
 
 _TRY = tuple(getattr(ast, n) for n in ("Try", "TryStar") if hasattr(ast, n))
@@ -197,8 +193,8 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 def _top_bindings(tree, source):
     """The names that a module's top level binds (assignments, def, class,
-    import, for, with, match, :=), and whether it has a star import.
-    An except clause's name is unbound at its end, so it does not count."""
+    import, for, with, except, match, :=, a docstring's __doc__), and
+    whether it has a star import."""
     names = set()
     star = []
 
@@ -248,6 +244,8 @@ def _top_bindings(tree, source):
             elif isinstance(node, _TRY):
                 block(node.body)
                 for handler in node.handlers:
+                    if handler.name:
+                        names.add(handler.name)
                     block(handler.body)
                 block(node.orelse)
                 block(node.finalbody)
@@ -273,6 +271,8 @@ def _top_bindings(tree, source):
     block(tree.body)
     if ":=" in source:
         walrus(tree)
+    if ast.get_docstring(tree, clean=False) is not None:
+        names.add("__doc__")  # as the compiled module stores it
     return frozenset(names), bool(star)
 
 
@@ -301,15 +301,53 @@ def _cached_bindings(module):
             and size == st.st_size & 0xFFFFFFFF):
         return None  # the bytecode of the source now on disk
     try:
-        code = marshal.loads(data[16:])
-        import dis
-        names = set()
-        for ins in dis.get_instructions(code):
-            if ins.opname in ("STORE_NAME", "STORE_GLOBAL"):
-                names.add(ins.argval)
+        return _code_bindings(marshal.loads(data[16:]))
     except Exception:
         return None
-    return frozenset(names), False
+
+
+_STORES = frozenset(opcode.opmap[n] for n in ("STORE_NAME", "STORE_GLOBAL"))
+_STORE_GLOBAL = opcode.opmap["STORE_GLOBAL"]
+_IMPORT_STAR = opcode.opmap.get("IMPORT_STAR")  # 3.11 and before
+_INTRINSIC = opcode.opmap.get("CALL_INTRINSIC_1")  # 3.12 on: arg 2 is *
+_COMPREHENSIONS = frozenset(("<listcomp>", "<setcomp>", "<dictcomp>",
+                             "<genexpr>"))
+
+
+def _code_bindings(code):
+    """The names a module's code object binds at its top level, as
+    _top_bindings gives them from its source, read from its bytecode: the
+    names it stores, and those that := in its comprehensions stores (a
+    comprehension is a function of its own before 3.12). A function's
+    global statement does not count."""
+    names = set()
+    star = False
+    stack = [(code, _STORES)]
+    while stack:
+        co, stores = stack.pop()
+        ops, args = co.co_code[0::2], co.co_code[1::2]
+        for op in stores:
+            i = ops.find(op)
+            while i >= 0:
+                arg, shift, j = args[i], 8, i - 1
+                while j >= 0 and ops[j] == opcode.EXTENDED_ARG:
+                    arg |= args[j] << shift
+                    shift += 8
+                    j -= 1
+                names.add(co.co_names[arg])
+                i = ops.find(op, i + 1)
+        if _IMPORT_STAR is not None and ops.find(_IMPORT_STAR) >= 0:
+            star = True
+        elif _INTRINSIC is not None:
+            i = ops.find(_INTRINSIC)
+            while i >= 0 and not star:
+                star = args[i] == 2
+                i = ops.find(_INTRINSIC, i + 1)
+        for const in co.co_consts:
+            if (isinstance(const, types.CodeType)
+                    and const.co_name in _COMPREHENSIONS):
+                stack.append((const, (_STORE_GLOBAL,)))
+    return frozenset(names), star
 
 
 # -- Comparing old and new values, for the report ---------------------------
@@ -319,6 +357,11 @@ def _same_code(a, b):
     """Do two code objects do the same, whatever lines they start on?"""
     if a is b:
         return True
+    if (a.co_code == b.co_code and a.co_names == b.co_names
+            and a.co_varnames == b.co_varnames and a.co_flags == b.co_flags
+            and a.co_consts == b.co_consts
+            and list(map(type, a.co_consts)) == list(map(type, b.co_consts))):
+        return True  # no nested code, or nested code on the same lines
     if (a.co_code != b.co_code or a.co_names != b.co_names
             or a.co_varnames != b.co_varnames
             or a.co_freevars != b.co_freevars
@@ -391,15 +434,6 @@ def _differs(a, b, depth=0):
     return False
 
 
-def _class_differs(before, after):
-    """Did a class dict change, beyond the line its class starts on?"""
-    noise = {"__firstlineno__"}
-    if set(before).symmetric_difference(after) - noise:
-        return True
-    return any(key not in noise and _differs(before[key], value)
-               for key, value in after.items())
-
-
 # -- The hook on class creation --------------------------------------------
 
 _lock = threading.Lock()
@@ -439,11 +473,14 @@ def _context(ns):
 
 def _enter(ctx):
     global _previous_build_class
+    _listen()
     with _lock:
         if not _active and builtins.__build_class__ is not _build_class:
             _previous_build_class = builtins.__build_class__
             builtins.__build_class__ = _build_class
         _active.setdefault(id(ctx.ns), []).append(ctx)
+        ctx.outer = _waiting.get(ctx.thread)
+        _waiting[ctx.thread] = ctx
 
 
 def _leave(ctx):
@@ -455,6 +492,38 @@ def _leave(ctx):
             _active.pop(id(ctx.ns), None)
         if not _active and builtins.__build_class__ is _build_class:
             builtins.__build_class__ = _previous_build_class
+        if ctx.outer is not None:
+            _waiting[ctx.thread] = ctx.outer
+        else:
+            _waiting.pop(ctx.thread, None)
+
+
+# The names a new source binds are read from the code object the reload
+# runs, which an audit hook sees go by ("exec" is raised when importlib
+# runs a module's code): reading the bytecode costs a few microseconds
+# where parsing the source costs as much as compiling it. An audit hook
+# cannot be taken out again, so it is added at the first reload and does
+# nothing but compare a string while no reload runs.
+_waiting = {}  # thread id -> the _Reload waiting for its module's code
+_listening = []
+
+
+def _listen():
+    if not _listening:
+        _listening.append(True)
+        try:
+            sys.addaudithook(_audit)
+        except Exception:
+            pass  # vetoed by another hook: the source is parsed instead
+
+
+def _audit(event, args):
+    if event == "exec" and _waiting:
+        ctx = _waiting.get(threading.get_ident())
+        if ctx is not None and ctx.code is None and args:
+            code = args[0]
+            if isinstance(code, types.CodeType) and code.co_name == "<module>":
+                ctx.code = code
 
 
 class _Maker:
@@ -533,12 +602,13 @@ def _same_items(a, b):
     return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
 
+_LAYOUT = (types.MemberDescriptorType, types.GetSetDescriptorType)
+
+
 def _is_layout(cls, value):
     """Is value one of the descriptors type.__new__ made for cls's layout
     (a slot, __dict__, __weakref__)?"""
-    return (isinstance(value, (types.MemberDescriptorType,
-                               types.GetSetDescriptorType))
-            and getattr(value, "__objclass__", None) is cls)
+    return type(value) in _LAYOUT and value.__objclass__ is cls
 
 
 def _is_sunder(key):
@@ -585,6 +655,7 @@ class _Reload:
         self.ns = module.__dict__
         self.old = dict(self.ns)
         self.thread = threading.get_ident()
+        self.outer = None  # the reload this one runs in, in this thread
         self.report = report
         known = _known.get(self.name)
         self.known = known
@@ -592,14 +663,16 @@ class _Reload:
             self.old_bindings = known.bindings
         else:
             self.old_bindings = _cached_bindings(module)
-        self.classes = _classes(self.ns, self.name)  # old classes
+        self.classes = None  # old classes by qualname, when first needed
         self.claimed = set()  # ids of old classes a class statement took
         self.built = {}  # qualname -> what its class statement gave
         self.journal = []  # (class, its dict before, its qualname)
+        self.changes = {}  # id(class) -> (body changed?, keys deleted)
         self.pending = []  # (class, key, old value, new value)
         self.runtime = {}  # id(class) -> keys kept as set at run time
         self.memo = {}  # id(new value) -> (new value, value kept)
-        self.follow = []  # (old function, new function) patched
+        self.code = None  # the module's new code object, once it runs
+        self.dirty = False  # did the last merge find a change?
 
     # -- while the module runs
 
@@ -609,6 +682,8 @@ class _Reload:
         name, bases, body = args[0], args[1], args[2]
         qualname = body.get("__qualname__", name) if hasattr(body, "get") \
             else name
+        if self.classes is None:
+            self.classes = self.old_classes()
         old = self.classes.get(qualname) if isinstance(qualname, str) \
             else None
         if old is None or id(old) in self.claimed:
@@ -640,6 +715,19 @@ class _Reload:
             self.report.replaced.append((qualname, why))
         return made
 
+    def old_classes(self):
+        """The module's classes by qualified name: those its class
+        statements gave at the last reload (or import, when tracked) that
+        are still alive, else the ones found in its namespace."""
+        if self.known is None or self.known.classes is None:
+            return _classes(self.old, self.name)
+        found = {}
+        for qualname, (ref, _) in self.known.classes.items():
+            cls = ref()
+            if cls is not None:
+                found[qualname] = cls
+        return found
+
     def why_not(self, old, meta, bases, body):
         """Why the old class cannot take a class body, or None."""
         if type(old) is not meta:
@@ -650,11 +738,13 @@ class _Reload:
         if slots is not None and not isinstance(slots, (str, tuple, list,
                                                        dict)):
             slots = body["__slots__"] = tuple(slots)  # read it only once
-        if _slots(old.__dict__.get("__slots__")) != _slots(slots):
+        old_slots = _slots(old.__dict__.get("__slots__"))
+        if old_slots != _slots(slots):
             return "its __slots__ changed"
-        for key, value in old.__dict__.items():
-            if key in body and _is_layout(old, value):
-                return "its __slots__ changed"
+        if old_slots:
+            for key, value in old.__dict__.items():
+                if key in body and _is_layout(old, value):
+                    return "its __slots__ changed"  # type() would refuse it
         return None
 
     def why_not_made(self, old, made):
@@ -767,15 +857,26 @@ class _Reload:
                 if old is not _MISSING:
                     self.pending.append((cls, key, old, value))
         runtime = set()
+        deleted = []
         keep = set(keep)
         for key in before:
             if key in target or key in keep:
                 continue
             if defined is None or key in defined:
                 delattr(cls, key)
+                deleted.append(key)
             else:
                 runtime.add(key)
         self.runtime[id(cls)] = runtime
+        changed = False
+        for key, value in target.items():
+            old = before.get(key, _MISSING)
+            if old is _MISSING or (
+                    type(value) not in _MERGED and key != "__firstlineno__"
+                    and _differs(old, value)):
+                changed = True
+                break
+        self.changes[id(cls)] = [changed, deleted]
 
     # -- when the reload failed
 
@@ -812,37 +913,39 @@ class _Reload:
         out the deleted names and note the new source's names."""
         report = self.report
         ns = self.ns
-        for cls, before, _ in self.journal:
-            if _class_differs(before, cls.__dict__):
-                report.classes.append(cls.__qualname__)
         for cls, key, old, new in self.pending:
             if cls.__dict__.get(key, _MISSING) is not new:
                 continue  # a decorator put something else there
-            where = "%s.%s" % (cls.__qualname__, key)
-            kept = self.merge_safely(old, new, where)
+            self.dirty = False
+            kept = self.merge_safely(old, new, (cls, key))
+            if self.dirty:
+                self.changes[id(cls)][0] = True
             if kept is not new:
                 try:
                     setattr(cls, key, kept)
                 except (AttributeError, TypeError):
                     pass
+        for cls, before, _ in self.journal:
+            changed, deleted = self.changes.get(id(cls), (False, ()))
+            if changed or any(k not in cls.__dict__ for k in deleted):
+                report.classes.append(cls.__qualname__)
         counted = set()
         for key, new in list(ns.items()):
             old = self.old.get(key, _MISSING)
             if old is _MISSING or old is new:
                 continue
-            if isinstance(old, type) or isinstance(new, type):
-                self.note_class(old, new)
+            if type(new) not in _MERGED:
+                if isinstance(old, type) or isinstance(new, type):
+                    self.note_class(old, new)
                 continue
-            changed = _differs(old, new)
+            self.dirty = False
             kept = self.merge_safely(old, new, key)
             if kept is not new:
                 if ns.get(key, _MISSING) is new:
                     ns[key] = kept
-                if changed and id(kept) not in counted:
+                if self.dirty and id(kept) not in counted:
                     counted.add(id(kept))
                     report.functions.append(key)
-        for old, new in self.follow:
-            self.update_followers(old, new)
         self.take_out_deleted()
 
     def note_class(self, old, new):
@@ -862,26 +965,47 @@ class _Reload:
             why = "it is no longer a class"
         else:
             why = "a decorator made a new class"
-        if qualname in self.report.classes:
-            self.report.classes.remove(qualname)
-        self.report.replaced.append((qualname, why))
+            if isinstance(new, type) and new.__qualname__ == qualname:
+                self.built[qualname] = new  # the class the module has
+        report = self.report
+        if qualname in report.classes:
+            report.classes.remove(qualname)
+        # What the class statement said (such as a __slots__ change against
+        # the class the decorator made last time) gives way to this.
+        report.replaced[:] = [r for r in report.replaced if r[0] != qualname]
+        report.replaced.append((qualname, why))
 
     def take_out_deleted(self):
+        """Take out the names the old source bound at its top level and the
+        new one binds nowhere there; note the new source's names."""
         module, ns = self.module, self.ns
-        tree, source = _parse(module)
-        bindings = None
-        if tree is not None:
-            bindings = _top_bindings(tree, source)
+        code = self.code
+        if (code is not None
+                and code.co_filename == getattr(module, "__file__", None)):
+            bindings = _code_bindings(code)
+        else:
+            bindings = _source_bindings(module)
+        if bindings is not None:
             names, star = bindings
             if self.old_bindings is not None and not star:
                 for key in sorted(self.old_bindings[0] - names):
                     if key not in _IMPORT_NAMES and key in ns:
                         del ns[key]
                         self.report.removed.append(key)
-            if "__doc__" not in names and ast.get_docstring(tree) is None:
-                ns["__doc__"] = None
-        _known[self.name] = _Known(bindings,
-                                   _class_keys(module, self.runtime))
+            if "__doc__" not in names:
+                ns["__doc__"] = None  # the docstring was deleted
+        _known[self.name] = _Known(bindings, self.class_keys())
+
+    def class_keys(self):
+        """The keys of the classes the module's class statements gave, as
+        the next reload needs them (see apply)."""
+        keys = {}
+        for qualname, cls in self.built.items():
+            if isinstance(cls, type):
+                own = frozenset(cls.__dict__).difference(
+                    self.runtime.get(id(cls), ()))
+                keys[qualname] = (weakref.ref(cls), own)
+        return keys
 
     # -- giving old objects the new code
 
@@ -889,13 +1013,20 @@ class _Reload:
         try:
             return self.merge(old, new, where)
         except Exception as e:
-            self.report.replaced.append(
-                (where, "it could not be patched: %s" % (e,)))
+            self.replaced(where, "it could not be patched: %s" % (e,))
             return new
+
+    def replaced(self, where, why):
+        """Report that where (a name, or a class and a key in it) holds a
+        new object, and why."""
+        if isinstance(where, tuple):
+            where = "%s.%s" % (where[0].__qualname__, where[1])
+        self.report.replaced.append((where, why))
 
     def merge(self, old, new, where):
         """The object to keep where old was and new is: old, given new's
-        code, when it can take it; else new."""
+        code, when it can take it; else new. Sets self.dirty when what
+        old ran differs from what new runs."""
         if old is new:
             return old
         seen = self.memo.get(id(new))
@@ -908,6 +1039,8 @@ class _Reload:
             return kept
         kept = self._merge(old, new, where)
         self.memo[id(new)] = (new, kept)
+        if kept is new:
+            self.dirty = True
         return kept
 
     def _merge(self, old, new, where):
@@ -916,7 +1049,6 @@ class _Reload:
             if type(old) is _Function and self.can_take(old, new, where):
                 self.memo[id(new)] = (new, old)  # for cycles through cells
                 self.take(old, new, where)
-                self.follow.append((old, new))
                 return old
             return new
         if type(old) is not t:
@@ -970,11 +1102,18 @@ class _Reload:
                 why = "it now calls super()"
             else:
                 why = "its free variables changed"
-            self.report.replaced.append((where, why))
+            self.replaced(where, why)
         return False
 
     def take(self, old, new, where):
-        """Give old function new's code and everything that goes with it."""
+        """Give old function new's code and everything that goes with it:
+        defaults, docstring, annotations, attributes, and its closure's
+        values (functions in it are merged, the rest are new's)."""
+        if not self.dirty and (
+                not _same_code(old.__code__, new.__code__)
+                or _differs(old.__defaults__, new.__defaults__)
+                or _differs(old.__kwdefaults__, new.__kwdefaults__)):
+            self.dirty = True
         old.__code__ = new.__code__
         old.__defaults__ = new.__defaults__
         old.__kwdefaults__ = new.__kwdefaults__
@@ -985,11 +1124,13 @@ class _Reload:
         old.__module__ = new.__module__
         if hasattr(new, "__type_params__"):
             old.__type_params__ = new.__type_params__
-        attrs = dict(new.__dict__)
-        if "__wrapped__" in attrs and "__wrapped__" in old.__dict__:
-            attrs["__wrapped__"] = self.merge(old.__dict__["__wrapped__"],
-                                              attrs["__wrapped__"], where)
-        old.__dict__ = attrs
+        attrs = new.__dict__
+        if attrs or old.__dict__:
+            attrs = dict(attrs)
+            if "__wrapped__" in attrs and "__wrapped__" in old.__dict__:
+                attrs["__wrapped__"] = self.merge(
+                    old.__dict__["__wrapped__"], attrs["__wrapped__"], where)
+            old.__dict__ = attrs
         cells = old.__closure__
         if not cells or cells is new.__closure__:
             return
@@ -1009,33 +1150,17 @@ class _Reload:
                 was = a.cell_contents
             except ValueError:
                 a.cell_contents = value
+                self.dirty = True
                 continue
             if was is not value:
-                kept = self.merge(was, value, where)
+                if type(value) in _MERGED:
+                    kept = self.merge(was, value, where)
+                else:
+                    kept = value
+                    if not self.dirty and _differs(was, value):
+                        self.dirty = True
                 if kept is not was:
                     a.cell_contents = kept
-
-    def update_followers(self, old, new):
-        """Function objects made by earlier reloads from the same source as
-        old, and kept somewhere (a registry outside the module), take the
-        new code too; new joins them."""
-        refs = _followers.get(old)
-        live = []
-        for ref in refs or ():
-            f = ref()
-            if f is None or f is new or f is old:
-                continue
-            live.append(ref)
-            if f.__code__.co_freevars == new.__code__.co_freevars:
-                try:
-                    self.take(f, new, f.__qualname__)
-                except Exception:
-                    pass
-        live.append(weakref.ref(new))
-        _followers[old] = live
-
-
-_followers = weakref.WeakKeyDictionary()  # kept function -> [weakref]
 
 
 def _cache_settings(wrapper):

@@ -267,15 +267,6 @@ class TestFunctions(ModuleTest):
         self.assertIs(m.join, join)
         self.assertIsNone(report.summary("lib"))
 
-    def test_function_registered_at_each_reload_follows_too(self):
-        reg = self.load("handlers = []\ndef on(f):\n    handlers.append(f)\n"
-                        "    return f\n")
-        src = "import %s as reg\n@reg.on\ndef h():\n    return %d\n"
-        m = self.load(src % (reg.__name__, 1))
-        self.reload(m, src % (reg.__name__, 2))
-        self.reload(m, src % (reg.__name__, 3))
-        self.assertEqual([h() for h in reg.handlers], [3, 3, 3])
-
 
 class TestClasses(ModuleTest):
 
@@ -663,6 +654,25 @@ class TestClasses(ModuleTest):
         self.assertEqual(report.replaced,
                          [("C", "its metaclass Meta has its own __new__")])
         self.assertEqual(m.C.v, 2)
+
+    @unittest.skipIf(sys.version_info < (3, 10), "dataclass slots= is 3.10")
+    def test_dataclass_with_slots_is_replaced_by_its_decorator(self):
+        src = """
+            from dataclasses import dataclass
+            @dataclass(slots=True)
+            class P:
+                x: int
+                def show(self):
+                    return %r
+        """
+        m = self.load(src % "old")
+        p = m.P(1)
+        for version in ("new", "newer"):
+            report = self.reload(m, src % version)
+            self.assertEqual(report.replaced,
+                             [("P", "a decorator made a new class")])
+            self.assertEqual(m.P(2).show(), version)
+        self.assertEqual(p.show(), "old")
 
     def test_class_made_by_a_decorator_is_reported(self):
         m = self.load("import collections\nP = collections.namedtuple("
