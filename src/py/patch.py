@@ -43,6 +43,7 @@ _Function = types.FunctionType
 _LruWrapper = getattr(functools, "_lru_cache_wrapper", None)
 if not isinstance(_LruWrapper, type):
     _LruWrapper = None  # the pure-Python lru_cache makes plain functions
+_CachedProperty = functools.cached_property
 
 # Names the import system sets; a new source that does not bind them keeps
 # them.
@@ -52,7 +53,8 @@ _IMPORT_NAMES = frozenset((
 
 # The types of values that an old object can be kept for.
 _MERGED = frozenset(t for t in (_Function, classmethod, staticmethod, property,
-                                _LruWrapper) if t is not None)
+                                _LruWrapper, _CachedProperty)
+                    if t is not None)
 
 # Values compared by value when telling whether a class changed.
 _PLAIN = (int, float, complex, str, bytes, bool, type(None), frozenset, range)
@@ -420,6 +422,8 @@ def _differs(a, b, depth=0):
     if t is _LruWrapper:
         return _differs(getattr(a, "__wrapped__", None),
                         getattr(b, "__wrapped__", None), depth)
+    if t is _CachedProperty:
+        return _differs(a.func, b.func, depth)
     if t is tuple:
         return len(a) != len(b) or any(
             _differs(x, y, depth) for x, y in zip(a, b))
@@ -430,6 +434,19 @@ def _differs(a, b, depth=0):
         try:
             return bool(a != b)
         except Exception:
+            return True
+    return False
+
+
+def _class_differs(before, after):
+    """Did a class dict change, besides its functions (which merging
+    compares) and the line it starts on? Its final dict, after decorators
+    and __init_subclass__, is compared with the one before the reload."""
+    if len(before) != len(after) or any(k not in before for k in after):
+        return set(before).symmetric_difference(after) != {"__firstlineno__"}
+    for key, value in after.items():
+        if (type(value) not in _MERGED and key != "__firstlineno__"
+                and _differs(before[key], value)):
             return True
     return False
 
@@ -568,7 +585,8 @@ def _way(meta):
     """How classes of a metaclass are updated: "body" when the metaclass
     makes classes as type or ABCMeta does (the class body's namespace goes
     into the old class), "class" for the metaclasses known to be safe to
-    copy a new class from (Enum, typing's NamedTuple and Protocol), else
+    copy a new class from (Enum, typing's NamedTuple, Protocol and
+    TypedDict), else
     the name of what the metaclass defines, which rules updating out."""
     way = _makers.get(meta)
     if way is None:
@@ -577,8 +595,8 @@ def _way(meta):
             if c is type or c is abc.ABCMeta:
                 break
             if issubclass(c, enum.EnumMeta) or (
-                    c.__module__ == "typing"
-                    and c.__name__ in ("NamedTupleMeta", "_ProtocolMeta")):
+                    c.__module__ == "typing" and c.__name__ in (
+                        "NamedTupleMeta", "_ProtocolMeta", "_TypedDictMeta")):
                 way = "class"
                 break
             own = [n for n in ("__new__", "__init__") if n in c.__dict__]
@@ -667,7 +685,6 @@ class _Reload:
         self.claimed = set()  # ids of old classes a class statement took
         self.built = {}  # qualname -> what its class statement gave
         self.journal = []  # (class, its dict before, its qualname)
-        self.changes = {}  # id(class) -> (body changed?, keys deleted)
         self.pending = []  # (class, key, old value, new value)
         self.runtime = {}  # id(class) -> keys kept as set at run time
         self.memo = {}  # id(new value) -> (new value, value kept)
@@ -854,29 +871,18 @@ class _Reload:
             old = before.get(key, _MISSING)
             if old is not value:
                 setattr(cls, key, value)
-                if old is not _MISSING:
+                if old is not _MISSING and type(value) in _MERGED:
                     self.pending.append((cls, key, old, value))
         runtime = set()
-        deleted = []
         keep = set(keep)
         for key in before:
             if key in target or key in keep:
                 continue
             if defined is None or key in defined:
                 delattr(cls, key)
-                deleted.append(key)
             else:
                 runtime.add(key)
         self.runtime[id(cls)] = runtime
-        changed = False
-        for key, value in target.items():
-            old = before.get(key, _MISSING)
-            if old is _MISSING or (
-                    type(value) not in _MERGED and key != "__firstlineno__"
-                    and _differs(old, value)):
-                changed = True
-                break
-        self.changes[id(cls)] = [changed, deleted]
 
     # -- when the reload failed
 
@@ -913,21 +919,21 @@ class _Reload:
         out the deleted names and note the new source's names."""
         report = self.report
         ns = self.ns
+        dirty = set()  # ids of classes whose functions changed
         for cls, key, old, new in self.pending:
             if cls.__dict__.get(key, _MISSING) is not new:
                 continue  # a decorator put something else there
             self.dirty = False
             kept = self.merge_safely(old, new, (cls, key))
             if self.dirty:
-                self.changes[id(cls)][0] = True
+                dirty.add(id(cls))
             if kept is not new:
                 try:
                     setattr(cls, key, kept)
                 except (AttributeError, TypeError):
                     pass
         for cls, before, _ in self.journal:
-            changed, deleted = self.changes.get(id(cls), (False, ()))
-            if changed or any(k not in cls.__dict__ for k in deleted):
+            if id(cls) in dirty or _class_differs(before, cls.__dict__):
                 report.classes.append(cls.__qualname__)
         counted = set()
         for key, new in list(ns.items()):
@@ -1039,8 +1045,8 @@ class _Reload:
             return kept
         kept = self._merge(old, new, where)
         self.memo[id(new)] = (new, kept)
-        if kept is new:
-            self.dirty = True
+        if kept is new and type(new) in _MERGED:
+            self.dirty = True  # replaced
         return kept
 
     def _merge(self, old, new, where):
@@ -1070,6 +1076,12 @@ class _Reload:
                 except (AttributeError, TypeError):
                     same = False
             return old if same else new
+        if t is _CachedProperty:
+            if (old.attrname != new.attrname
+                    or self.merge(old.func, new.func, where) is not old.func):
+                return new
+            old.__doc__ = new.__doc__
+            return old
         if t is _LruWrapper:
             a = getattr(old, "__wrapped__", None)
             b = getattr(new, "__wrapped__", None)

@@ -683,6 +683,79 @@ class TestClasses(ModuleTest):
                          [("P", "it is not made by a class statement")])
 
 
+class TestQuiet(ModuleTest):
+
+    source = """
+        "doc"
+        import abc, dataclasses, enum, functools, typing
+        T = typing.TypeVar("T")
+        def deco(n):
+            def wrap(fn):
+                @functools.wraps(fn)
+                def w(*a):
+                    return fn(*a) * n
+                return w
+            return wrap
+        @deco(2)
+        def f(x):
+            return x + 1
+        @functools.lru_cache()
+        def g(x):
+            return x
+        @functools.singledispatch
+        def show(x):
+            return "object"
+        @show.register(int)
+        def _(x):
+            return "int"
+        class Color(enum.Enum):
+            RED = 1
+        class Box(typing.Generic[T]):
+            def get(self) -> T:
+                return None
+        class TD(typing.TypedDict):
+            a: int
+        class Base(abc.ABC):
+            registry = {}
+            def __init_subclass__(cls, tag=None, **kw):
+                super().__init_subclass__(**kw)
+                Base.registry[tag] = cls
+            @abc.abstractmethod
+            def run(self):
+                pass
+        class Impl(Base, tag="impl"):
+            def run(self):
+                return super().__class__
+            @functools.cached_property
+            def heavy(self):
+                return %d
+        @dataclasses.dataclass(frozen=True)
+        class P:
+            x: int
+            y: int = 0
+    """
+
+    def test_reload_of_an_unchanged_source_has_nothing_to_say(self):
+        m = self.load(self.source % 1)
+        for _ in range(2):
+            report = self.reload(m, self.source % 1)
+            self.assertIsNone(report.summary("lib"), report.replaced)
+
+    def test_kinds_of_class_are_kept_and_a_change_is_said(self):
+        m = self.load(self.source % 1)
+        kept = [m.Color, m.Box, m.TD, m.Base, m.Impl, m.P]
+        show, impl = m.show, m.Impl()
+        report = self.reload(m, (self.source % 2).replace('"int"', '"INT"'))
+        self.assertEqual([m.Color, m.Box, m.TD, m.Base, m.Impl, m.P], kept)
+        self.assertEqual(report.summary("lib"),
+                         "lib: 2 functions and 1 class patched")
+        self.assertEqual((show(1), show("x")), ("INT", "object"))
+        self.assertEqual((impl.heavy, m.Impl().heavy), (2, 2))
+        self.assertIs(m.Base.registry["impl"], m.Impl)
+        self.assertEqual(m.Box.__parameters__, (m.T,))
+        self.assertEqual(m.Impl.__abstractmethods__, frozenset())
+
+
 class TestFailures(ModuleTest):
 
     source = """
@@ -782,6 +855,59 @@ class TestNames(ModuleTest):
         m = self.load('"doc"\n')
         self.reload(m, "pass\n")
         self.assertIsNone(m.__doc__)
+
+
+class TestModules(ModuleTest):
+
+    def test_package(self):
+        os.mkdir(os.path.join(self.dir, "patchpkg"))
+        self.write("patchpkg/__init__", "def f():\n    return 1\n")
+        importlib.invalidate_caches()
+        self.names.append("patchpkg")
+        m = importlib.import_module("patchpkg")
+        f = m.f
+        self.write("patchpkg/__init__", "def f():\n    return 2\n")
+        self.assertIs(patch.reload(m)[0], m)
+        self.assertEqual(f(), 2)
+        self.assertIs(m.f, f)
+
+    def test_reload_inside_a_reload(self):
+        inner = self.load("def f():\n    return 1\n")
+        src = """
+            import patch, %s as inner
+            patch.reload(inner)
+            def g():
+                return inner.f() + %d
+            class C:
+                pass
+        """
+        outer = self.load(src % (inner.__name__, 10))
+        f, g, C = inner.f, outer.g, outer.C
+        self.write(inner.__name__, "def f():\n    return 2\n")
+        self.reload(outer, src % (inner.__name__, 20))
+        self.assertEqual((f(), g()), (2, 22))
+        self.assertIs(outer.C, C)
+        self.assertIs(builtins.__build_class__, _build_class)
+
+    def test_classes_made_by_a_function_at_import(self):
+        src = """
+            def make(v):
+                class Local:
+                    value = v
+                return Local
+            A = make(%d)
+            B = make(%d)
+        """
+        m = self.load(src % (1, 2))
+        A, B = m.A, m.B
+        self.reload(m, src % (3, 4))
+        self.assertEqual((m.A.value, m.B.value), (3, 4))
+        self.assertIsNot(m.A, m.B)
+
+    def test_star_import_keeps_names(self):
+        m = self.load("x = 1\n")
+        report = self.reload(m, "from os.path import *\n")
+        self.assertEqual((m.x, report.removed), (1, []))
 
 
 class TestThreads(ModuleTest):
