@@ -174,7 +174,8 @@ def _source_bindings(module):
     """What module's source, as its loader gives it, binds at its top level
     (see _top_bindings), or None."""
     spec = getattr(module, "__spec__", None)
-    loader = getattr(spec, "loader", None) or getattr(module, "__loader__", None)
+    loader = getattr(spec, "loader", None) or getattr(module, "__loader__",
+                                                      None)
     get_source = getattr(loader, "get_source", None)
     if get_source is None:
         return None
@@ -441,11 +442,15 @@ def _differs(a, b, depth=0):
 def _class_differs(before, after):
     """Did a class dict change, besides its functions (which merging
     compares) and the line it starts on? Its final dict, after decorators
-    and __init_subclass__, is compared with the one before the reload."""
+    and __init_subclass__, is compared with the one before the reload.
+    A dict in it other than __annotations__ (a cache, a registry) holds
+    what the program put there, so it counts as unchanged."""
     if len(before) != len(after) or any(k not in before for k in after):
         return set(before).symmetric_difference(after) != {"__firstlineno__"}
     for key, value in after.items():
-        if (type(value) not in _MERGED and key != "__firstlineno__"
+        t = type(value)
+        if (t not in _MERGED and key != "__firstlineno__"
+                and (t is not dict or key == "__annotations__")
                 and _differs(before[key], value)):
             return True
     return False
@@ -578,7 +583,7 @@ class _Maker:
         return self.ctx.make_class(self.meta, args, kwds)
 
 
-_makers = {}  # metaclass -> how its classes can be updated
+_makers = weakref.WeakKeyDictionary()  # metaclass -> see _way
 
 
 def _way(meta):
@@ -586,8 +591,9 @@ def _way(meta):
     makes classes as type or ABCMeta does (the class body's namespace goes
     into the old class), "class" for the metaclasses known to be safe to
     copy a new class from (Enum, typing's NamedTuple, Protocol and
-    TypedDict), else
-    the name of what the metaclass defines, which rules updating out."""
+    TypedDict), else why it cannot be: a metaclass with its own __new__ or
+    __init__ may keep the new class somewhere (a registry, a validator), so
+    its classes are replaced."""
     way = _makers.get(meta)
     if way is None:
         way = "body"
@@ -1110,7 +1116,8 @@ class _Reload:
         if a.co_freevars == b.co_freevars:
             return True
         if not quiet:
-            if "__class__" in b.co_freevars and "__class__" not in a.co_freevars:
+            if ("__class__" in b.co_freevars
+                    and "__class__" not in a.co_freevars):
                 why = "it now calls super()"
             else:
                 why = "its free variables changed"

@@ -221,7 +221,8 @@ class TestFunctions(ModuleTest):
         """)
         self.assertEqual(f(), 1)  # old code, old cells: nothing broken
         self.assertEqual(m.f(), 2)
-        self.assertEqual(report.replaced, [("f", "its free variables changed")])
+        self.assertEqual(report.replaced,
+                         [("f", "its free variables changed")])
         self.assertEqual(report.summary("lib"), "lib: 1 function patched; "
                          "f replaced (its free variables changed)")
 
@@ -355,9 +356,11 @@ class TestClasses(ModuleTest):
         self.assertEqual(obj.v, 5)
 
     def test_pickle_of_an_old_instance(self):
-        m = self.load("class P:\n    def __init__(self):\n        self.a = 1\n")
+        m = self.load("class P:\n    def __init__(self):\n"
+                      "        self.a = 1\n")
         p = m.P()
-        self.reload(m, "class P:\n    def __init__(self):\n        self.a = 2\n"
+        self.reload(m, "class P:\n    def __init__(self):\n"
+                    "        self.a = 2\n"
                     "    def twice(self):\n        return self.a * 2\n")
         q = pickle.loads(pickle.dumps(p))
         self.assertIs(type(q), m.P)
