@@ -316,11 +316,13 @@ class TestClasses(ModuleTest):
         self.assertFalse(hasattr(m.C, "x"))
 
     def test_attribute_set_at_run_time_is_kept(self):
-        m = self.load("class C:\n    a = 1\n")
+        m = self.load("class C:\n    a = 1\n    b = 1\n")
         m.C.cache = {"k": 1}
-        self.reload(m, "class C:\n    a = 2\n")
+        self.reload(m, "class C:\n    a = 2\n    b = 1\n")
+        self.reload(m, "class C:\n    a = 3\n")
         self.assertEqual(m.C.cache, {"k": 1})
-        self.assertEqual(m.C.a, 2)
+        self.assertEqual(m.C.a, 3)
+        self.assertFalse(hasattr(m.C, "b"))
 
     def test_property_classmethod_and_staticmethod(self):
         m = self.load("""
@@ -740,6 +742,7 @@ class TestQuiet(ModuleTest):
 
     def test_reload_of_an_unchanged_source_has_nothing_to_say(self):
         m = self.load(self.source % 1)
+        m.Base.registry["runtime"] = object
         for _ in range(2):
             report = self.reload(m, self.source % 1)
             self.assertIsNone(report.summary("lib"), report.replaced)
@@ -940,6 +943,9 @@ class TestThreads(ModuleTest):
                     errors.append(e)
                     return
 
+        # Switch threads often, so that the calls fall inside the reloads.
+        self.addCleanup(sys.setswitchinterval, sys.getswitchinterval())
+        sys.setswitchinterval(1e-5)
         t = threading.Thread(target=call)
         t.start()
         try:
