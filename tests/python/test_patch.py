@@ -808,6 +808,31 @@ class TestFailures(ModuleTest):
         self.assertEqual((f(), c.m()), (3, 3))
 
 
+    def test_classes_updated_before_the_error_are_put_back(self):
+        src = """
+            import dataclasses, enum
+            @dataclasses.dataclass
+            class P:
+                x: int
+                def f(self):
+                    return %d
+            class E(enum.Enum):
+                A = 1
+                def f(self):
+                    return %d
+            class Sub(%s):
+                pass
+        """
+        m = self.load(src % (1, 1, "P"))
+        p, P, E = m.P(1), m.P, m.E
+        dicts = [dict(P.__dict__), dict(E.__dict__)]
+        with self.assertRaises(TypeError):  # object takes no extra=
+            self.reload(m, src % (2, 2, "P, extra=1"))
+        self.assertEqual([dict(P.__dict__), dict(E.__dict__)], dicts)
+        self.assertEqual((p.f(), m.E.A.f(), m.P(2).x), (1, 1, 2))
+        self.assertEqual([f.name for f in dataclasses.fields(P)], ["x"])
+
+
 class TestNames(ModuleTest):
 
     def test_deleted_name_is_removed(self):
