@@ -19,8 +19,43 @@
 #   call.
 #
 # Nothing scans the heap; only the module's namespace and its classes' dicts
-# are walked. A reload that raises puts back what it changed. The module does
-# not depend on the rest of hotload and imports in any Python 3.8 or later.
+# are walked. The module's namespace is never cleared: a thread calling into
+# the module during a reload finds every name it found before.
+#
+# A reload that raises (a syntax error, an exception halfway) patches
+# nothing and puts back what the run had changed: the classes' dicts and the
+# module's names are as before the reload (importlib.reload would leave the
+# names bound before the error with their new values), so the module and the
+# old references agree. What the failed run did elsewhere (files written,
+# registrations in other modules) stays done.
+#
+# Top-level names that the old source bound and the new one binds nowhere
+# at its top level are taken out of the module after a good reload; names
+# set at run time (globals(), a function's global statement) stay. The old
+# source's names are noted at each good reload, and by track() after the
+# first import. Class attributes are treated alike: a class keeps the ones
+# set at run time, and loses the ones its class statement and decorators no
+# longer define.
+#
+# What is replaced rather than patched (the module holds the new object, the
+# old references keep the old code, and the report says why):
+# - a function whose free variables changed (a closure that uses another
+#   variable, a method that starts to call super());
+# - a class whose metaclass, bases or __slots__ changed, or whose metaclass
+#   has a __new__ or __init__ of its own (beyond Enum, typing's NamedTuple,
+#   Protocol and TypedDict, which are known to be safe to update), since
+#   such a metaclass may keep the new class somewhere;
+# - a class made by a call (namedtuple(), type()) or that a decorator makes
+#   anew (dataclass(slots=True)), at every reload.
+# Other limits: values computed by old code stay (instance attributes, a
+# cached_property's value); running generators and coroutines keep their
+# frame and its code; a function object made during a reload and kept
+# outside the module (appended by a decorator to a list in another module)
+# keeps that reload's code; names a star import brings are not tracked, and
+# a new source with a star import has no name taken out.
+#
+# The module does not depend on the rest of hotload and imports in any
+# Python from 3.8 to 3.13.
 import abc
 import ast
 import builtins
@@ -1217,7 +1252,13 @@ def reload(module, patch=True):
     module's names and classes are put back as they were, no function is
     patched, and the exception propagates unchanged.
 
-    With patch false, this is importlib.reload, and report is empty."""
+    The module returned is what importlib.reload returns (the module
+    itself, unless its code put another object in sys.modules). Call
+    track(module) once after its first import, so that the first reload
+    knows which top-level names the old source bound.
+
+    With patch false, this is importlib.reload, and report is empty; what
+    track() noted about the module is dropped."""
     if not patch or not isinstance(module, types.ModuleType):
         forget(getattr(module, "__name__", ""))
         return importlib.reload(module), Report()

@@ -571,10 +571,13 @@ class TestClasses(ModuleTest):
                 GREEN = 2
                 def label(self):
                     return self.name.title()
+                def __str__(self):
+                    return "color " + super().__str__()
         """)
         self.assertIs(red, m.Color.RED)
         self.assertIs(m.Color(1), red)
         self.assertEqual(red.label(), "Red")
+        self.assertEqual(str(red), "color Color.RED")
         self.assertEqual(report.classes, ["Color"])
 
     def test_enum_with_changed_members_is_replaced(self):
