@@ -663,6 +663,24 @@ class TestClasses(ModuleTest):
                          [("C", "its metaclass Meta has its own __new__")])
         self.assertEqual(m.C.v, 2)
 
+    @unittest.skipIf(sys.version_info < (3, 12), "type parameters are 3.12")
+    def test_class_and_function_with_type_parameters(self):
+        src = """
+            class Box[T]:
+                def get(self, x: T) -> T:
+                    return x + %d
+            def first[U](xs: list[U]) -> U:
+                return xs[%d]
+        """
+        m = self.load(src % (1, 0))
+        box, Box, first = m.Box(), m.Box, m.first
+        report = self.reload(m, src % (2, 1))
+        self.assertIs(m.Box, Box)
+        self.assertEqual((box.get(1), first([5, 6])), (3, 6))
+        self.assertEqual(Box.__type_params__[0].__name__, "T")
+        self.assertEqual(report.summary("lib"),
+                         "lib: 1 function and 1 class patched")
+
     @unittest.skipIf(sys.version_info < (3, 10), "dataclass slots= is 3.10")
     def test_dataclass_with_slots_is_replaced_by_its_decorator(self):
         src = """
