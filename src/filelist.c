@@ -31,33 +31,44 @@ filelist_has(struct filelist *fl, const char *path)
 	return found;
 }
 
+/* The current directory, allocated; NULL, with errno set, if unknown. */
 static char *
 current_dir(void)
 {
 	size_t size = 256;
 	char *buf = NULL;
+	int error;
 
 	for (;;) {
 		buf = xrealloc(buf, size);
 		if (getcwd(buf, size) != NULL)
 			return buf;
 		if (errno != ERANGE) {
-			hl_msg("cannot find the current directory: %s",
-			       strerror(errno));
-			exit(EXIT_FAIL);
+			error = errno;
+			free(buf);
+			errno = error;
+			return NULL;
 		}
 		size *= 2;
 	}
 }
 
-void
+/*
+ * Start an empty list, of files ending in one of exts (all files if there
+ * are none). Returns 0, or -1 with errno set when the current directory
+ * cannot be found (it was removed); the list can then only be freed.
+ */
+int
 filelist_init(struct filelist *fl, char *const *exts, size_t nexts)
 {
 	memset(fl, 0, sizeof *fl);
 	fl->cwd = current_dir();
+	if (fl->cwd == NULL)
+		return -1;
 	fl->cwdlen = strlen(fl->cwd);
 	fl->exts = exts;
 	fl->nexts = nexts;
+	return 0;
 }
 
 void

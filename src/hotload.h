@@ -143,7 +143,7 @@ struct filelist {
 	size_t nreported; /* paths that could not be looked at, said so */
 };
 
-void filelist_init(struct filelist *, char *const *, size_t);
+int filelist_init(struct filelist *, char *const *, size_t);
 void filelist_free(struct filelist *);
 int filelist_add(struct filelist *, const char *, bool);
 int filelist_read(struct filelist *, FILE *, int);

@@ -150,7 +150,11 @@ main(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	sig_watch_output(true);
-	filelist_init(&files, opt.exts, opt.nexts);
+	if (filelist_init(&files, opt.exts, opt.nexts) != 0) {
+		hl_msg("cannot find the current directory: %s",
+		       strerror(errno));
+		return EXIT_FAIL;
+	}
 	read_files(&opt, &files);
 	if (!check_options(&opt))
 		return EXIT_USAGE;

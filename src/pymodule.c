@@ -169,7 +169,10 @@ api_hotload(PyObject *self, PyObject *args, PyObject *kwargs)
 	options_init(&o);
 	if (wait > 0)
 		o.interval_ms = wait * 1000;
-	filelist_init(&fl, NULL, 0);
+	if (filelist_init(&fl, NULL, 0) != 0) {
+		PyErr_SetFromErrno(PyExc_OSError);
+		goto out;
+	}
 	if (add_watch_paths(&fl, watch, 0) != 0 ||
 	    make_steps(self, steps, &o) != 0)
 		goto out;
