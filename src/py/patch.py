@@ -79,6 +79,7 @@ _LruWrapper = getattr(functools, "_lru_cache_wrapper", None)
 if not isinstance(_LruWrapper, type):
     _LruWrapper = None  # the pure-Python lru_cache makes plain functions
 _CachedProperty = functools.cached_property
+_TYPE_PARAMS = sys.version_info >= (3, 12)  # functions have __type_params__
 
 # Names the import system sets; a new source that does not bind them keeps
 # them.
@@ -1176,7 +1177,7 @@ class _Reload:
         old.__name__ = new.__name__
         old.__qualname__ = new.__qualname__
         old.__module__ = new.__module__
-        if hasattr(new, "__type_params__"):
+        if _TYPE_PARAMS:
             old.__type_params__ = new.__type_params__
         attrs = new.__dict__
         if attrs or old.__dict__:

@@ -3,8 +3,6 @@
 # patch.reload and checks what the old references do now.
 import builtins
 import dataclasses
-import enum
-import functools
 import importlib
 import os
 import pickle
@@ -700,7 +698,7 @@ class TestClasses(ModuleTest):
             self.assertEqual(m.P(2).show(), version)
         self.assertEqual(p.show(), "old")
 
-    def test_class_made_by_a_decorator_is_reported(self):
+    def test_class_made_by_a_call_is_replaced_at_each_reload(self):
         m = self.load("import collections\nP = collections.namedtuple("
                       "'P', 'x')\n")
         report = self.reload(m, "import collections\nP = collections."
