@@ -29,6 +29,21 @@ is_watched(PyObject *self, PyObject *arg)
 	return PyBool_FromLong(found);
 }
 
+/* _report_failure(part, exc): a part of the running module step failed,
+ * and the step goes on: say so. */
+static PyObject *
+report_failure(PyObject *self, PyObject *args)
+{
+	const char *part;
+	PyObject *exc;
+
+	(void)self;
+	if (!PyArg_ParseTuple(args, "sO:_report_failure", &part, &exc))
+		return NULL;
+	pyrun_report_failure(part, exc);
+	Py_RETURN_NONE;
+}
+
 /* Add the paths of watch, an iterable of paths or of iterables of them. */
 static int
 add_watch_paths(struct filelist *fl, PyObject *watch, int depth)
@@ -219,6 +234,8 @@ out:
 
 static PyMethodDef methods[] = {
     {"_is_watched", is_watched, METH_O, "Is the path a watched file?"},
+    {"_report_failure", report_failure, METH_VARARGS,
+     "A part of the running step failed, and the step goes on."},
     {"hotload", (PyCFunction)(void (*)(void))api_hotload,
      METH_VARARGS | METH_KEYWORDS,
      "hotload(watch, steps, waittime_ms=1/144)\n\n"

@@ -249,36 +249,47 @@ worse(enum step_status a, enum step_status b)
 	return a > b ? a : b;
 }
 
-/*
- * Call obj.method(arg) (or obj.method() if arg is NULL); on an exception
- * say how it went, naming the part of the step as what. Returns the result,
- * or NULL with *st set.
- */
-static PyObject *
-call(PyObject *obj, const char *method, PyObject *arg, const char *what,
-     enum step_status *st, char *detail, size_t len)
-{
-	PyObject *r = arg ? PyObject_CallMethod(obj, method, "O", arg)
-	                  : PyObject_CallMethod(obj, method, NULL);
+/* The module step that runs, where a part of it that failed while the
+ * step went on is told (pyrun_report_failure). */
+static struct {
+	char *detail;
+	size_t len;
+	enum step_status st;
+} running_step;
 
-	if (r == NULL)
-		*st = worse(*st, step_exception(what, detail, len));
-	return r;
+/*
+ * A part of the running module step failed with exc, and the step goes on
+ * (a pre-hook: the reload may mend it). Print the exception now, and let
+ * the status line say so unless a later part fails too.
+ */
+void
+pyrun_report_failure(const char *part, PyObject *exc)
+{
+	char detail[256];
+	enum step_status st;
+
+	Py_INCREF(exc);
+	restore_exception(exc);
+	st = step_exception(part, detail, sizeof detail);
+	if (running_step.detail != NULL && st > running_step.st) {
+		running_step.st = st;
+		snprintf(running_step.detail, running_step.len, "%s", detail);
+	}
 }
 
-/* Name a hook for the status line: "pre-hook main: " or "pre_reload_hook: ". */
+/* The part of a module step that raised the exception being raised, as its
+ * _failed_part says: "pre-hook main: ", "" for the reload. */
 static void
-hook_label(PyObject *obj, const char *attr, const char *kind,
-           const char *method, char *buf, size_t len)
+failed_part(PyObject *obj, char *buf, size_t len)
 {
-	PyObject *name = PyObject_GetAttrString(obj, attr);
+	PyObject *exc = take_exception();
+	PyObject *part = PyObject_GetAttrString(obj, "_failed_part");
 
-	if (name != NULL && PyUnicode_Check(name))
-		snprintf(buf, len, "%s %s: ", kind, PyUnicode_AsUTF8(name));
-	else
-		snprintf(buf, len, "%s: ", method);
-	Py_XDECREF(name);
-	drop_error();
+	snprintf(buf, len, "%s",
+		 part && PyUnicode_Check(part) ? PyUnicode_AsUTF8(part) : "");
+	Py_XDECREF(part);
+	PyErr_Clear();
+	restore_exception(exc);
 }
 
 /*
@@ -380,49 +391,45 @@ restart_watch_stop(struct restart_watch *rw)
 }
 
 /*
- * Run a module step: its object's pre_reload_hook(module) unless this is the
- * first import, its load() (import or reload), and its post_reload_hook with
- * the fresh module. With --restart, a change meanwhile stops the step.
+ * Run a module step: its object's _step_run(), which runs the pre-hook
+ * unless this is the first import, the import or reload, and the post-hook
+ * with the fresh module. With --restart, a change meanwhile stops the step.
  * Returns how it went, with a word on it in detail.
  */
 static enum step_status
 module_step(struct round *rd, struct step *s, char *detail, size_t len)
 {
-	PyObject *obj = s->obj, *mod, *fresh, *r;
+	PyObject *report = PyObject_GetAttrString(module, "_report_failure");
+	PyObject *r = NULL;
 	enum step_status st = STEP_OK;
 	struct restart_watch rw;
 	bool watching = restart_watch_start(&rw, rd);
 	char what[300];
 
 	detail[0] = '\0';
-	mod = PyObject_GetAttrString(obj, "module");
-	if (mod == NULL)
-		st = step_exception("", detail, len);
-	else if (mod != Py_None) {
-		hook_label(obj, "pre_hook", "pre-hook", "pre_reload_hook", what,
-		           sizeof what);
-		r = call(obj, "pre_reload_hook", mod, what, &st, detail, len);
-		Py_XDECREF(r);
+	running_step.detail = detail;
+	running_step.len = len;
+	running_step.st = STEP_OK;
+	if (report != NULL)
+		r = PyObject_CallMethod(s->obj, "_step_run", "O", report);
+	if (r == NULL) {
+		failed_part(s->obj, what, sizeof what);
+		st = step_exception(what, detail, len);
 	}
-	Py_XDECREF(mod);
-	if (st != STEP_INTERRUPTED &&
-	    (fresh = call(obj, "load", NULL, "", &st, detail, len)) != NULL) {
-		hook_label(obj, "post_hook", "post-hook", "post_reload_hook",
-		           what, sizeof what);
-		r = call(obj, "post_reload_hook", fresh, what, &st, detail,
-		         len);
-		Py_XDECREF(r);
-		Py_DECREF(fresh);
-	}
+	st = worse(st, running_step.st);
+	running_step.detail = NULL;
+	Py_XDECREF(r);
+	Py_XDECREF(report);
 	if (watching && restart_watch_stop(&rw)) {
-		/* The SIGINT was ours: a restart, not the user's Ctrl-C. */
+		/* The SIGINT was ours: a restart, not the user's Ctrl-C. The
+		 * change that sent it is the user's save, even when the code
+		 * caught the interrupt and ended by itself (a server's
+		 * serve_forever does). */
 		if (PyErr_CheckSignals() != 0)
 			PyErr_Clear();
 		sig_forget(SIGINT);
-		if (st == STEP_INTERRUPTED) {
-			st = STEP_RESTART;
-			snprintf(detail, len, "stopped for a change");
-		}
+		st = STEP_RESTART;
+		snprintf(detail, len, "stopped for a change");
 	}
 	return after_python(st, detail, len);
 }

@@ -136,19 +136,18 @@ class ReloadedPythonModule(Runnable):
         fails."""
         return "%s_reload_hook: " % hook
 
-    def _step_run(self):
+    def _step_run(self, report=None):
         """Run the step once: pre_reload_hook(module) unless this is the
         module's first import, load(), and post_reload_hook(the new module).
 
         Returns None. An exception goes on up, with _failed_part set to the
         _part() of the hook that raised it, or to "" if load() did. A failed
         pre_reload_hook does not stop the reload (the new source may be what
-        mends it): its exception is raised once the rest has run, or becomes
-        the context of the exception the rest raised. KeyboardInterrupt
-        stops the step at once.
+        mends it) when report is given: report(part, exception) says how it
+        failed, at once, and the step goes on. KeyboardInterrupt stops the
+        step at once.
         """
         self._failed_part = ""
-        pre_failed = None
         if self.module is not None:
             self._failed_part = self._part("pre")
             try:
@@ -156,24 +155,14 @@ class ReloadedPythonModule(Runnable):
             except KeyboardInterrupt:
                 raise
             except BaseException as e:
-                pre_failed = e
+                if report is None:
+                    raise
+                report(self._failed_part, e)
             self._failed_part = ""
-        try:
-            module = self.load()
-            self._failed_part = self._part("post")
-            self.post_reload_hook(module)
-        except BaseException as e:
-            if pre_failed is not None and e.__context__ is None:
-                e.__context__ = pre_failed
-            raise
-        if pre_failed is None:
-            self._failed_part = ""
-            return
-        self._failed_part = self._part("pre")
-        try:
-            raise pre_failed
-        finally:
-            pre_failed = None
+        module = self.load()
+        self._failed_part = self._part("post")
+        self.post_reload_hook(module)
+        self._failed_part = ""
 
     def run(self, **kwargs):
         self._step_run()

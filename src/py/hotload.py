@@ -28,19 +28,15 @@ import sys
 _SET_BY_C = ("__version__", "_sources", "running", "reloads", "changed",
              "_changed_paths")
 # Functions C defines on the module (stubs below in a plain python).
-_DEFINED_BY_C = ("_is_watched", "hotload")
+_DEFINED_BY_C = ("_is_watched", "_report_failure", "hotload")
 # What C takes from the module: the classes it makes steps of or tells them
 # apart by, and the functions it calls.
 _USED_BY_C = ("_CommandLineModule", "ReloadedPythonModule", "Command",
               "ClearTerminal", "_run_step", "_session", "_forget_listings",
               "_repl_start", "_repl_refresh", "_repl")
 # Attributes C uses on step objects: a module step's _step_run() and
-# _failed_part, a Command's command, and run to know a step. module, load,
-# pre_reload_hook, post_reload_hook, pre_hook and post_hook are for C's own
-# copy of _step_run() (pyrun_module_step), until it calls this one.
-_STEP_ATTRIBUTES = ("_step_run", "_failed_part", "command", "run",
-                    "module", "load", "pre_reload_hook", "post_reload_hook",
-                    "pre_hook", "post_hook")
+# _failed_part, a Command's command, and run to know a step.
+_STEP_ATTRIBUTES = ("_step_run", "_failed_part", "command", "run")
 
 __all__ = ["keep", "forget", "hotload", "listfiles", "Runnable",
            "PythonHandle", "Command", "ClearTerminal", "ReloadedPythonModule",
@@ -59,6 +55,13 @@ if "_is_watched" not in globals():
     def _is_watched(path):
         """Is path one of the watched files? (None are, here.)"""
         return False
+if "_report_failure" not in globals():
+    def _report_failure(part, exception):
+        """A part of a step failed and the step goes on: print it."""
+        import traceback
+        sys.stderr.write(part)
+        traceback.print_exception(type(exception), exception,
+                                  exception.__traceback__)
 if "hotload" not in globals():
     def hotload(watch, steps, waittime_ms=1.0 / 144):
         """Run the steps each time a file in watch changes (only in the
