@@ -1,11 +1,14 @@
 /*
  * filelist.c: the list of watched files, built from arguments or stdin, and
  * the table of their directories. Directories named by the user ("roots")
- * are walked, and files that appear in them later join the list. Every file
- * is kept once, under its absolute path, and never removed: a file that
- * goes away is watched until it comes back.
+ * are walked, and files that appear in them later join the list, except
+ * what the ignore rules leave out (ignore.c); a directory left out is not
+ * walked and gets no table entry, so no watch. Every file is kept once,
+ * under its absolute path, and never removed: a file that goes away is
+ * watched until it comes back.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
+#define _DEFAULT_SOURCE   /* d_type and DT_* where the C library has them */
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
@@ -55,8 +58,9 @@ current_dir(void)
 
 /*
  * Start an empty list, of files ending in one of exts (all files if there
- * are none). Returns 0, or -1 with errno set when the current directory
- * cannot be found (it was removed); the list can then only be freed.
+ * are none), with the default ignore rules. Returns 0, or -1 with errno set
+ * when the current directory cannot be found (it was removed); the list
+ * can then only be freed.
  */
 int
 filelist_init(struct filelist *fl, char *const *exts, size_t nexts)
@@ -68,7 +72,16 @@ filelist_init(struct filelist *fl, char *const *exts, size_t nexts)
 	fl->cwdlen = strlen(fl->cwd);
 	fl->exts = exts;
 	fl->nexts = nexts;
+	fl->ignore = ignore_new(fl->cwd);
 	return 0;
+}
+
+/* Take the ignore rules from --ignore, --no-ignore and -v. */
+void
+filelist_ignore(struct filelist *fl, const struct options *o)
+{
+	ignore_configure(fl->ignore, o->ignores, o->nignores, o->no_ignore);
+	fl->verbose = o->verbose;
 }
 
 void
@@ -86,6 +99,7 @@ filelist_free(struct filelist *fl)
 	free(fl->v);
 	free(fl->dirs);
 	free(fl->cwd);
+	ignore_free(fl->ignore);
 	strmap_free(&fl->index);
 	strmap_free(&fl->dirindex);
 	memset(fl, 0, sizeof *fl);
@@ -159,8 +173,8 @@ filelist_dir(struct filelist *fl, const char *path, bool root)
 	}
 	if (fl->ndirs == fl->capdirs) {
 		fl->capdirs = fl->capdirs ? fl->capdirs * 2 : 16;
-		fl->dirs = xreallocarray(fl->dirs, fl->capdirs,
-					 sizeof *fl->dirs);
+		fl->dirs =
+		    xreallocarray(fl->dirs, fl->capdirs, sizeof *fl->dirs);
 	}
 	d = &fl->dirs[fl->ndirs];
 	memset(d, 0, sizeof *d);
@@ -239,50 +253,109 @@ add_entry(struct filelist *fl, char *path)
 	pthread_mutex_unlock(&growing);
 }
 
-static bool
-skipped_in_dir(const char *name)
-{
-	return name[0] == '.' || strcmp(name, "__pycache__") == 0;
-}
-
 static void add_dir(struct filelist *, const char *, bool);
 
+/* How read_names tells a directory's entries apart, when it can. */
+#define NAME_FILE 'f'    /* a regular file */
+#define NAME_DIR 'd'     /* a directory, not a link to one */
+#define NAME_UNKNOWN '?' /* to be looked at */
+
 /*
- * Add child, a path in a root directory: a file if its ending is wanted, or
- * a directory's files, unless the directory is a root already. Symbolic
- * links to directories are not followed.
+ * Add child, a path in a root directory whose ignore rules are rules: a
+ * file if its ending is wanted, or a directory's files, unless the
+ * directory is a root already, or the rules leave either out. Symbolic
+ * links to directories are not followed. type is what reading the
+ * directory said child is (NAME_*).
  */
 static void
-add_child(struct filelist *fl, char *child)
+add_child(struct filelist *fl, struct ignore_dir *rules, char type, char *child)
 {
 	struct stat sb;
 	size_t known;
 
-	if (lstat(child, &sb) != 0) {
+	if (type == NAME_FILE) {
+		sb.st_mode = S_IFREG;
+	} else if (type == NAME_DIR) {
+		sb.st_mode = S_IFDIR;
+	} else if (lstat(child, &sb) != 0) {
 		free(child);
 		return;
 	}
 	if (S_ISDIR(sb.st_mode)) {
 		known = strmap_get(&fl->dirindex, child);
-		if (known == STRMAP_NONE || !fl->dirs[known].root)
+		if ((known == STRMAP_NONE || !fl->dirs[known].root) &&
+		    !ignore_test(fl->ignore, rules, child, true))
 			add_dir(fl, child, false);
 		free(child);
 	} else if (S_ISLNK(sb.st_mode) && stat(child, &sb) == 0 &&
-		   S_ISDIR(sb.st_mode)) {
+	           S_ISDIR(sb.st_mode)) {
 		free(child);
-	} else if (ext_matches(fl, child)) {
+	} else if (ext_matches(fl, child) &&
+	           !ignore_test(fl->ignore, rules, child, false)) {
 		add_entry(fl, child);
 	} else {
 		free(child);
 	}
 }
 
-/* Make dir a root and add the files below it; dir is not kept. */
+/* What the directory entry de is, as far as readdir says (NAME_*). */
+static char
+entry_type(const struct dirent *de)
+{
+#ifdef DT_UNKNOWN
+	if (de->d_type == DT_REG)
+		return NAME_FILE;
+	if (de->d_type == DT_DIR)
+		return NAME_DIR;
+#else
+	(void)de;
+#endif
+	return NAME_UNKNOWN;
+}
+
+/*
+ * Read the names in the directory d, but the hidden ones, into an
+ * allocated buffer of *len bytes: each name follows its type (NAME_*) and
+ * ends in a NUL. *marks gets what ignore_enter needs to know of it.
+ */
+static char *
+read_names(DIR *d, size_t *len, unsigned *marks)
+{
+	struct dirent *de;
+	size_t cap = 0, used = 0, n;
+	char *buf = NULL;
+
+	*marks = IGNORE_LISTED;
+	while ((de = readdir(d)) != NULL) {
+		if (ignore_hidden(de->d_name)) {
+			*marks |= ignore_mark(de->d_name);
+			continue;
+		}
+		n = strlen(de->d_name) + 2;
+		if (used + n > cap) {
+			cap = (used + n) * 2 > 256 ? (used + n) * 2 : 256;
+			buf = xrealloc(buf, cap);
+		}
+		buf[used] = entry_type(de);
+		memcpy(buf + used + 1, de->d_name, n - 1);
+		used += n;
+	}
+	*len = used;
+	return buf;
+}
+
+/*
+ * Make dir a root and add the files below it; dir is not kept. The
+ * directory is read whole before its subdirectories are, so that the walk
+ * holds one descriptor at a time.
+ */
 static void
 add_dir(struct filelist *fl, const char *dir, bool quiet)
 {
-	struct dirent *de;
-	size_t dlen = strlen(dir);
+	struct ignore_dir *rules;
+	size_t dlen = strlen(dir), len, i;
+	unsigned marks;
+	char *names;
 	DIR *d;
 
 	filelist_dir(fl, dir, true);
@@ -292,10 +365,56 @@ add_dir(struct filelist *fl, const char *dir, bool quiet)
 			hl_msg("%s: %s (skipped)", dir, strerror(errno));
 		return;
 	}
-	while ((de = readdir(d)) != NULL)
-		if (!skipped_in_dir(de->d_name))
-			add_child(fl, path_join_clean(dir, dlen, de->d_name));
+	names = read_names(d, &len, &marks);
 	closedir(d);
+	rules = ignore_enter(fl->ignore, dir, marks);
+	for (i = 0; i < len; i += strlen(names + i + 1) + 2)
+		add_child(fl, rules, names[i],
+		          path_join_clean(dir, dlen, names + i + 1));
+	free(names);
+}
+
+/*
+ * The root directory dir turned out to be a virtual environment (its
+ * pyvenv.cfg appeared after it did): new files in it, and in the
+ * directories below it, no longer join.
+ */
+static void
+unroot_venv(struct filelist *fl, size_t dir)
+{
+	const char *path = fl->dirs[dir].path;
+	size_t len = strlen(path), i;
+
+	for (i = 0; i < fl->ndirs; i++)
+		if (strncmp(fl->dirs[i].path, path, len) == 0 &&
+		    (fl->dirs[i].path[len] == '\0' ||
+		     fl->dirs[i].path[len] == '/'))
+			fl->dirs[i].root = false;
+}
+
+/*
+ * Has the root directory dir become a virtual environment (a pyvenv.cfg
+ * appeared in it), which the rules of the root directory above it leave
+ * out? One the user named has no such parent, and stays.
+ */
+static bool
+became_venv(struct filelist *fl, size_t dir)
+{
+	char *up = xstrdup(fl->dirs[dir].path), *slash = strrchr(up, '/');
+	char *cfg = path_join_clean(up, strlen(up), "pyvenv.cfg");
+	size_t parent;
+	bool out = false;
+
+	if (slash != up && access(cfg, F_OK) == 0) {
+		*slash = '\0';
+		parent = strmap_get(&fl->dirindex, up);
+		out = parent != STRMAP_NONE && fl->dirs[parent].root &&
+		      ignore_test(fl->ignore, ignore_at(fl->ignore, up),
+		                  fl->dirs[dir].path, true);
+	}
+	free(cfg);
+	free(up);
+	return out;
 }
 
 /* A name appeared in the root directory dir: watch it if it is wanted. */
@@ -304,18 +423,33 @@ filelist_discover(struct filelist *fl, size_t dir, const char *name)
 {
 	const char *path = fl->dirs[dir].path;
 
-	if (fl->dirs[dir].root && !skipped_in_dir(name))
-		add_child(fl, path_join_clean(path, strlen(path), name));
+	if (!fl->dirs[dir].root || ignore_hidden(name))
+		return;
+	if (strcmp(name, "pyvenv.cfg") == 0 && became_venv(fl, dir)) {
+		unroot_venv(fl, dir);
+		return;
+	}
+	add_child(fl, ignore_at(fl->ignore, path), NAME_UNKNOWN,
+	          path_join_clean(path, strlen(path), name));
 }
 
-/* Read the root directory dir again, for files and directories new in it. */
+/*
+ * Read the root directory dir again, for files and directories new in it,
+ * unless it turned out to be a virtual environment.
+ */
 void
 filelist_rescan(struct filelist *fl, size_t dir)
 {
-	char *path = xstrdup(fl->dirs[dir].path);
+	char *path;
 
-	if (fl->dirs[dir].root)
-		add_dir(fl, path, true);
+	if (!fl->dirs[dir].root)
+		return;
+	if (became_venv(fl, dir)) {
+		unroot_venv(fl, dir);
+		return;
+	}
+	path = xstrdup(fl->dirs[dir].path);
+	add_dir(fl, path, true);
 	free(path);
 }
 
@@ -324,9 +458,49 @@ static void
 report(struct filelist *fl, const char *path, int error, bool kept)
 {
 	if (fl->nreported++ < 10)
-		hl_msg("%.200s%s: %s (%s)", path, strlen(path) > 200 ? "..." : "",
-		       strerror(error),
+		hl_msg("%.200s%s: %s (%s)", path,
+		       strlen(path) > 200 ? "..." : "", strerror(error),
 		       kept ? "watching for it to appear" : "skipped");
+}
+
+/*
+ * Say (with -v) what the ignore rules left out of the directories, one line
+ * per file of rules, named as the watched files are.
+ */
+static void
+report_ignored(struct filelist *fl)
+{
+	const char *source, *name;
+	size_t i, files, dirs, pre;
+	char *own;
+
+	for (i = 0; ignore_tally(fl->ignore, i, &source, &files, &dirs); i++) {
+		if (files == 0 && dirs == 0)
+			continue;
+		pre = fl->cwdlen == 1 ? 1 : fl->cwdlen + 1;
+		own = NULL;
+		if (source[0] != '/')
+			name = source;
+		else if (strncmp(source, fl->cwd, fl->cwdlen) == 0 &&
+		         source[pre - 1] == '/')
+			name = source + pre;
+		else if ((own = name_from_cwd(fl->cwd, source)) != NULL)
+			name = own;
+		else
+			name = source;
+		if (dirs == 0)
+			hl_msg("left out %zu file%s (%s)", files,
+			       files == 1 ? "" : "s", name);
+		else if (files == 0)
+			hl_msg("left out %zu director%s (%s)", dirs,
+			       dirs == 1 ? "y" : "ies", name);
+		else
+			hl_msg("left out %zu file%s and %zu director%s (%s)",
+			       files, files == 1 ? "" : "s", dirs,
+			       dirs == 1 ? "y" : "ies", name);
+		free(own);
+	}
+	ignore_tally_clear(fl->ignore);
 }
 
 /* After the paths are added: count the ones not named. */
@@ -338,6 +512,8 @@ filelist_report_rest(struct filelist *fl)
 		       "those to appear)",
 		       fl->nreported - 10);
 	fl->nreported = 0;
+	if (fl->verbose)
+		report_ignored(fl);
 }
 
 /*

@@ -80,6 +80,9 @@ struct options {
 	double kill_after;    /* seconds before SIGKILL follows it */
 	double interval_ms;
 	const char *watcher; /* auto, inotify or poll */
+	char **ignores;      /* --ignore patterns (borrowed from argv) */
+	size_t nignores;
+	bool no_ignore;      /* only hidden names are left out of DIRs */
 };
 
 enum parse_result { PARSE_OK, PARSE_EXIT, PARSE_ERROR };
@@ -107,6 +110,29 @@ enum fchange { FS_SAME, FS_CHANGED, FS_GONE };
 
 void fstate_read(struct fstate *, const char *, int64_t);
 enum fchange fstate_update(struct fstate *, const char *, int64_t);
+
+/* ignore.c: what walking a directory leaves out (gitignore(5) rules). */
+struct ignore;
+struct ignore_dir;
+
+struct ignore *ignore_new(const char *);
+void ignore_configure(struct ignore *, char *const *, size_t, bool);
+void ignore_free(struct ignore *);
+/* What a directory holds, for ignore_enter (from ignore_mark). */
+#define IGNORE_LISTED 1    /* its names were read: the marks below hold */
+#define IGNORE_DOTGIT 2    /* .git: a work tree's top */
+#define IGNORE_GITIGNORE 4 /* .gitignore */
+#define IGNORE_DOTIGNORE 8 /* .ignore */
+
+struct ignore_dir *ignore_at(struct ignore *, const char *);
+struct ignore_dir *ignore_enter(struct ignore *, const char *, unsigned);
+unsigned ignore_mark(const char *);
+bool ignore_test(struct ignore *, struct ignore_dir *, const char *, bool);
+bool ignore_hidden(const char *);
+bool ignore_glob(const char *, const char *);
+bool ignore_tally(const struct ignore *, size_t, const char **, size_t *,
+		  size_t *);
+void ignore_tally_clear(struct ignore *);
 
 /* filelist.c: the files hotload watches, and their directories. */
 struct entry {
@@ -141,9 +167,12 @@ struct filelist {
 	char *const *exts;
 	size_t nexts;
 	size_t nreported; /* paths that could not be looked at, said so */
+	struct ignore *ignore; /* what walking a directory leaves out */
+	bool verbose;          /* say what the ignore rules left out */
 };
 
 int filelist_init(struct filelist *, char *const *, size_t);
+void filelist_ignore(struct filelist *, const struct options *);
 void filelist_free(struct filelist *);
 int filelist_add(struct filelist *, const char *, bool);
 int filelist_read(struct filelist *, FILE *, int);

@@ -155,6 +155,7 @@ main(int argc, char **argv)
 		       strerror(errno));
 		return EXIT_FAIL;
 	}
+	filelist_ignore(&files, &opt);
 	read_files(&opt, &files);
 	if (!check_options(&opt))
 		return EXIT_USAGE;

@@ -22,6 +22,8 @@ enum {
 	OPT_RESTART,
 	OPT_SIGNAL,
 	OPT_KILL_AFTER,
+	OPT_IGNORE,
+	OPT_NO_IGNORE,
 };
 
 struct optdef {
@@ -64,6 +66,13 @@ static const struct optdef optdefs[] = {
 	 "keep only files ending in EXT (.py or py) from\n"
 	 "directories and stdin; repeatable"},
 	{'0', "null", NULL, "read NUL-separated paths from stdin (-print0)"},
+	{OPT_IGNORE, "ignore", "GLOB",
+	 "leave out of directories what GLOB matches, a\n"
+	 "gitignore pattern from the current directory;\n"
+	 "repeatable"},
+	{OPT_NO_IGNORE, "no-ignore", NULL,
+	 "read no ignore files and drop the built-in rules,\n"
+	 "but for hidden files and __pycache__ (--ignore stays)"},
 	{0, NULL, NULL, "Control:"},
 	{'p', "postpone", NULL, "wait for a change before the first round"},
 	{'1', "once", NULL,
@@ -101,8 +110,9 @@ static const char usage_tail[] =
     "\n"
     "With no FILE or DIR, the paths to watch are read from stdin, one per "
     "line.\n"
-    "A DIR stands for the files below it, except hidden ones and "
-    "__pycache__.\n"
+    "A DIR stands for the files below it, except hidden ones, __pycache__\n"
+    "and what git's ignore files, .ignore files and built-in rules leave "
+    "out.\n"
     "Exit status: 0 a --once round succeeded, 1 it failed or nothing to "
     "watch,\n"
     "2 usage error; a signal N ends hotload as 128+N (130 for Ctrl-C).\n"
@@ -275,6 +285,23 @@ parse_ext(struct options *o, const char *arg, FILE *err)
 	}
 	o->exts = xreallocarray(o->exts, o->nexts + 1, sizeof *o->exts);
 	o->exts[o->nexts++] = ext;
+	return true;
+}
+
+/* --ignore: a line of a .gitignore file, which must be a pattern. */
+static bool
+parse_ignore(struct options *o, const char *arg, FILE *err)
+{
+	if (arg[0] == '#' || arg[strspn(arg, "!/ ")] == '\0') {
+		fprintf(err,
+			"hotload: --ignore '%s': give a pattern such as build/ "
+			"or '*.log', as in .gitignore\n",
+			arg);
+		return false;
+	}
+	o->ignores = xreallocarray(o->ignores, o->nignores + 1,
+				   sizeof *o->ignores);
+	o->ignores[o->nignores++] = (char *)arg;
 	return true;
 }
 
@@ -545,6 +572,12 @@ options_parse(struct options *o, int argc, char **argv, FILE *err)
 		case OPT_KILL_AFTER:
 			ok = parse_seconds(o, optarg, err);
 			break;
+		case OPT_IGNORE:
+			ok = parse_ignore(o, optarg, err);
+			break;
+		case OPT_NO_IGNORE:
+			o->no_ignore = true;
+			break;
 		case 'h':
 			options_usage(stdout);
 			return PARSE_EXIT;
@@ -595,5 +628,6 @@ options_free(struct options *o)
 		free(o->exts[i]);
 	free(o->steps);
 	free(o->exts);
+	free(o->ignores);
 	memset(o, 0, sizeof *o);
 }

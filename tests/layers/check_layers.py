@@ -18,6 +18,7 @@ import sys
 LAYERS = [
     ["util"],
     ["fstate"],
+    ["ignore"],
     ["filelist"],
     ["term"],
     ["sig"],
