@@ -45,7 +45,7 @@ _hotload()
 	local opts="-m --module --pre-hook --post-hook --entrypoint -R --recursive
 		-r --run
 		-c --clear-terminal --no-clear --restart --signal --kill-after
-		-e --ext -0 --null -p --postpone
+		-e --ext -0 --null --ignore --no-ignore -p --postpone
 		-1 --once --watcher -i --interval --repl -n --non-interactive
 		-q --quiet -v --verbose
 		-h --help -V --version"
@@ -97,6 +97,12 @@ _hotload()
 		;;
 	--watcher)
 		mapfile -t COMPREPLY < <(compgen -W "auto inotify poll" -- "$cur")
+		return
+		;;
+	--ignore)
+		# A pattern; most often a directory to leave out, as in build/.
+		mapfile -t COMPREPLY < <(compgen -d -S / -- "$cur")
+		compopt -o nospace 2>/dev/null
 		return
 		;;
 	--signal)

@@ -55,6 +55,8 @@ complete -c hotload -l signal -x -a 'TERM INT HUP QUIT KILL USR1 USR2' -d 'Stop 
 complete -c hotload -l kill-after -x -d 'Kill commands this many seconds after the signal (5)'
 complete -c hotload -s e -l ext -x -a '(__hotload_exts)' -d 'Keep only files ending in EXT'
 complete -c hotload -s 0 -l null -d 'Read NUL-separated paths from stdin'
+complete -c hotload -l ignore -x -a '(__fish_complete_directories)' -d 'Leave out of directories what GLOB matches'
+complete -c hotload -l no-ignore -d 'Read no ignore files; drop the built-in rules'
 complete -c hotload -s p -l postpone -d 'Wait for a change before the first round'
 complete -c hotload -s 1 -l once -d 'Run one round and exit'
 complete -c hotload -l watcher -x -a 'auto inotify poll' -d 'How to watch files'
