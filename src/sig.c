@@ -1,8 +1,16 @@
 /*
- * sig.c: signals. SIGTERM and SIGHUP end hotload; SIGINT too (Python's own
- * handler takes it when the interpreter runs). Every signal of interest,
- * SIGCHLD included, writes a byte to a pipe, so that a wait on the pipe
- * wakes up whichever thread the kernel delivered the signal to.
+ * sig.c: signals. SIGTERM and SIGHUP end hotload; SIGINT too, unless it was
+ * ignored when hotload started (as `hotload ... &` in a script starts it):
+ * then it stays ignored. Every signal of interest, SIGCHLD included, writes
+ * a byte to a pipe, so that a wait on the pipe wakes up whichever thread
+ * the kernel delivered the signal to.
+ *
+ * Running Python code is interrupted through Python's SIGINT handler
+ * (PyErr_SetInterrupt, given by sig_set_interrupt), which hotload makes
+ * sure is there even when SIGINT itself is ignored. To stop the code for a
+ * change (--restart), hotload sends its main thread a signal of its own,
+ * SIGURG, whose default is to be ignored and which Python leaves alone: a
+ * signal sent to the thread is what ends the system call it is blocked in.
  */
 #ifdef __linux__
 #define _GNU_SOURCE /* ppoll: poll with a timeout to the nanosecond */
@@ -18,11 +26,24 @@
 
 #include "hotload.h"
 
+/* hotload's own signal to its main thread: stop the Python code. */
+#define SIG_STOP_CODE SIGURG
+
 static int wake[2] = {-1, -1};
 static bool watch_output;
 static volatile sig_atomic_t caught;
+static volatile sig_atomic_t ints; /* SIGINTs while Python takes them */
 static void (*interrupt_python)(void);
+static bool own;         /* hotload's own program, not hotload() */
+static bool int_ignored; /* SIGINT was ignored when hotload started */
 
+/*
+ * A signal: SIGCHLD only wakes a wait up. SIGINT asks hotload to end;
+ * when Python runs, it interrupts the code first, and is counted, so that
+ * code which catches the KeyboardInterrupt still ends hotload after it.
+ * SIGTERM and SIGHUP ask hotload to end, and interrupt the code. Our own
+ * SIG_STOP_CODE only interrupts the code.
+ */
 static void
 on_signal(int signo)
 {
@@ -30,7 +51,9 @@ on_signal(int signo)
 	ssize_t n;
 
 	if (signo != SIGCHLD) {
-		if (caught == 0)
+		if (signo == SIGINT && interrupt_python != NULL)
+			ints++;
+		else if (signo != SIG_STOP_CODE && caught == 0)
 			caught = signo;
 		if (interrupt_python != NULL)
 			interrupt_python();
@@ -48,47 +71,86 @@ set_flags(int fd, int flags)
 }
 
 /* The signals sig_init catches, and what was done with them before. */
-static const int caught_signals[] = {SIGTERM, SIGHUP, SIGINT, SIGCHLD};
-static struct sigaction before[4];
-static bool changed[4];
+#define NSIGNALS 5
+static const int caught_signals[NSIGNALS] = {SIGTERM, SIGHUP, SIGINT, SIGCHLD,
+                                             SIG_STOP_CODE};
+static struct sigaction before[NSIGNALS];
+static bool changed[NSIGNALS];
 
+/* Set signo's action to handler, keeping the first action replaced. */
 static void
-catch(int signo, int flags)
+set_action(int signo, void (*handler)(int))
 {
-	struct sigaction sa;
+	struct sigaction sa, old;
 	size_t i;
 
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sa.sa_flags = flags;
+	sa.sa_handler = handler;
+	/* Interrupted system calls are not restarted, so that a blocked
+	 * wait returns at once; SIGCHLD alone restarts them. */
+	if (signo == SIGCHLD)
+		sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < 4; i++)
-		if (caught_signals[i] == signo)
-			changed[i] = sigaction(signo, &sa, &before[i]) == 0;
+	for (i = 0; i < NSIGNALS; i++)
+		if (caught_signals[i] == signo &&
+		    sigaction(signo, &sa, &old) == 0 && !changed[i]) {
+			before[i] = old;
+			changed[i] = true;
+		}
+}
+
+static void
+handle(int signo)
+{
+	set_action(signo, on_signal);
+}
+
+/* Block or unblock SIGINT in the calling thread. */
+static void
+block_int(int how)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigprocmask(how, &set, NULL);
 }
 
 /*
- * Create the wake pipe and catch SIGCHLD; returns -1 if it cannot. A program of its own (own) also
- * ends on SIGTERM and SIGHUP, and on SIGINT unless Python takes that one
- * (python); the caller then points Python's wakeup fd at the pipe.
- * Interrupted system calls are not restarted, so that a blocked wait
- * returns at once; SIGCHLD alone restarts them.
+ * Create the wake pipe and catch SIGCHLD and SIG_STOP_CODE; returns -1 if
+ * it cannot. A program of its own (own) also ends on SIGTERM and SIGHUP,
+ * and on SIGINT unless that was ignored. When Python is to start (python),
+ * SIGINT is left to it until sig_set_interrupt, and made SIG_DFL meanwhile
+ * if it was ignored (and blocked, so that none is lost), so that Python
+ * installs its KeyboardInterrupt handler, through which hotload interrupts
+ * the code; sig_set_interrupt ignores it again.
  */
 int
-sig_init(bool python, bool own)
+sig_init(bool python, bool is_own)
 {
+	struct sigaction sa;
+
 	if (pipe(wake) != 0)
 		return -1;
 	set_flags(wake[0], O_NONBLOCK);
 	set_flags(wake[1], O_NONBLOCK);
 	caught = 0;
+	ints = 0;
+	own = is_own;
+	int_ignored =
+	    sigaction(SIGINT, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
 	if (own) {
-		catch(SIGTERM, 0);
-		catch(SIGHUP, 0);
-		if (!python)
-			catch(SIGINT, 0);
+		handle(SIGTERM);
+		handle(SIGHUP);
+		if (!python && !int_ignored)
+			handle(SIGINT);
+		if (python && int_ignored) {
+			block_int(SIG_BLOCK);
+			set_action(SIGINT, SIG_DFL);
+		}
 	}
-	catch(SIGCHLD, SA_RESTART | SA_NOCLDSTOP);
+	handle(SIGCHLD);
+	handle(SIG_STOP_CODE);
 	return 0;
 }
 
@@ -98,7 +160,7 @@ sig_restore(void)
 {
 	size_t i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < NSIGNALS; i++)
 		if (changed[i]) {
 			sigaction(caught_signals[i], &before[i], NULL);
 			changed[i] = false;
@@ -110,11 +172,70 @@ sig_restore(void)
 	interrupt_python = NULL;
 }
 
-/* Have SIGTERM and SIGHUP also interrupt running Python code with fn. */
+/*
+ * Python runs: have SIGTERM, SIGHUP, SIG_STOP_CODE and (in hotload's own
+ * program) SIGINT interrupt running Python code with fn, which is safe to
+ * call in a signal handler (PyErr_SetInterrupt). In the program, SIGINT is
+ * hotload's from now on, or ignored again if it was ignored at start.
+ */
 void
 sig_set_interrupt(void (*fn)(void))
 {
 	interrupt_python = fn;
+	if (own && fn != NULL)
+		sig_reclaim();
+	if (own && int_ignored)
+		block_int(SIG_UNBLOCK);
+}
+
+/*
+ * After the user's code ran: take back the signals it may have taken
+ * (signal.signal, a debugger, an event loop) or blocked in this thread,
+ * so that between steps hotload's are in force. Python's own record of
+ * its handlers is the caller's to put back.
+ */
+void
+sig_reclaim(void)
+{
+	struct sigaction sa;
+	sigset_t set;
+	size_t i;
+	int signo;
+
+	sigemptyset(&set);
+	for (i = 0; i < NSIGNALS; i++) {
+		signo = caught_signals[i];
+		if (signo == SIGINT && (!own || interrupt_python == NULL))
+			continue; /* SIGINT is Python's */
+		if (signo == SIGINT && int_ignored) {
+			if (sigaction(SIGINT, NULL, &sa) == 0 &&
+			    sa.sa_handler != SIG_IGN)
+				set_action(SIGINT, SIG_IGN);
+			continue;
+		}
+		if (!changed[i] && signo != SIGINT)
+			continue; /* not caught: not hotload's */
+		if (sigaction(signo, NULL, &sa) == 0 &&
+		    sa.sa_handler != on_signal)
+			handle(signo);
+		sigaddset(&set, signo);
+	}
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
+/* The signal to send the main thread to stop the Python code it runs. */
+int
+sig_stop_signal(void)
+{
+	return interrupt_python != NULL ? SIG_STOP_CODE : SIGINT;
+}
+
+/* How many SIGINTs came while Python took them: one that comes while a
+ * step runs ends hotload after the step, even if the code caught it. */
+unsigned long
+sig_int_count(void)
+{
+	return (unsigned long)ints;
 }
 
 int
