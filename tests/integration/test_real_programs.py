@@ -5,6 +5,7 @@ ending hotload, output in the order it was written, no save lost and no
 round run for a write that changed nothing.
 """
 
+import http.client
 import os
 import random
 import re
@@ -14,7 +15,6 @@ import subprocess
 import sys
 import time
 import unittest
-import urllib.error
 import urllib.request
 
 from harness import (BIN, MODULE_DIR, PYTHON, TIMEOUT, Hotload, TestCase,
@@ -37,7 +37,7 @@ def fetch(port):
         with urllib.request.urlopen("http://127.0.0.1:%d/" % port,
                                     timeout=5) as r:
             return r.read().decode()
-    except (OSError, urllib.error.URLError, ValueError):
+    except (OSError, http.client.HTTPException, ValueError):
         return None
 
 
@@ -323,7 +323,7 @@ class AfterTheDebugger(TestCase):
                    what=lambda: "round 1's status; output:\n" + h.stdout())
         self.assertEqual(statuses(h.stdout()), [(1, "failed")], h.stdout())
         self.assertNotIn("Traceback", h.stdout())
-        self.assertNotIn("went on", h.stdout())
+        self.assertNotIn("went on 1", h.stdout())
         write_atomic(self.path("app.py"), DEBUGGED % 2)
         h.wait_out("round without a breakpoint 2")
         wait_until(lambda: len(statuses(h.stdout())) >= 2,
