@@ -38,11 +38,12 @@ static bool own;         /* hotload's own program, not hotload() */
 static bool int_ignored; /* SIGINT was ignored when hotload started */
 
 /*
- * A signal: SIGCHLD only wakes a wait up. SIGINT asks hotload to end;
- * when Python runs, it interrupts the code first, and is counted, so that
- * code which catches the KeyboardInterrupt still ends hotload after it.
- * SIGTERM and SIGHUP ask hotload to end, and interrupt the code. Our own
- * SIG_STOP_CODE only interrupts the code.
+ * A signal: SIGCHLD only wakes a wait up. SIGTERM and SIGHUP ask hotload
+ * to end, and interrupt the Python code. SIGINT asks hotload to end; when
+ * Python runs, it is Python's KeyboardInterrupt, which wakes waits through
+ * Python's wakeup fd, and is counted, so that code which catches it still
+ * ends hotload after its clean-up. Our own SIG_STOP_CODE only interrupts
+ * the code.
  */
 static void
 on_signal(int signo)
@@ -50,13 +51,19 @@ on_signal(int signo)
 	int saved = errno;
 	ssize_t n;
 
-	if (signo != SIGCHLD) {
-		if (signo == SIGINT && interrupt_python != NULL)
+	/* What the signal asks for is noted before Python is interrupted:
+	 * the main thread may see the interrupt at once. */
+	if (signo != SIGCHLD && signo != SIG_STOP_CODE &&
+	    (signo != SIGINT || interrupt_python == NULL) && caught == 0)
+		caught = signo;
+	if (signo != SIGCHLD && interrupt_python != NULL) {
+		if (signo == SIGINT)
 			ints++;
-		else if (signo != SIG_STOP_CODE && caught == 0)
-			caught = signo;
-		if (interrupt_python != NULL)
-			interrupt_python();
+		interrupt_python();
+		if (signo == SIGINT || signo == SIG_STOP_CODE) {
+			errno = saved;
+			return;
+		}
 	}
 	n = write(wake[1], "", 1);
 	(void)n;
