@@ -541,6 +541,51 @@ class DeletedFile(TestCase):
         self.assertIn("back\n", h.stdout())
 
 
+class SignalsTheModuleTook(TestCase):
+    """Beyond the cases: a module that installs its own signal handlers
+    (signal.signal, as servers do for a graceful stop) or blocks signals
+    has them while its code runs; between rounds, hotload's are back."""
+
+    TAKES = ("import signal\n"
+             "def said(signo, frame):\n"
+             "    print('the module got', signo, flush=True)\n"
+             "signal.signal(signal.SIGTERM, said)\n"
+             "signal.signal(signal.SIGINT, said)\n"
+             "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})\n"
+             "print('took them', flush=True)\n")
+
+    def test_sigterm_ends_hotload_after_the_module_took_it(self):
+        self.write("lib.py", self.TAKES)
+        h = self.start("-m", "lib", "lib.py")
+        h.wait_rounds(1)
+        self.assertEqual(h.stop(signal.SIGTERM), -signal.SIGTERM)
+        self.assertNotIn("the module got", h.stdout())
+
+    def test_sighup_ends_hotload_after_the_module_blocked_it(self):
+        self.write("lib.py", self.TAKES)
+        h = self.start("-m", "lib", "lib.py")
+        h.wait_rounds(1)
+        self.assertEqual(h.stop(signal.SIGHUP), -signal.SIGHUP)
+
+    def test_ctrl_c_ends_hotload_after_the_module_took_it(self):
+        self.write("lib.py", self.TAKES)
+        h = self.start("-m", "lib", "lib.py", tty=True)
+        wait_until(lambda: statuses(h.stdout()),
+                   what=lambda: "round 1; output:\n" + h.stdout())
+        h.type(b"\x03")
+        self.assertEqual(h.wait_exit(), -signal.SIGINT, h.stdout())
+        self.assertNotIn("the module got", h.stdout())
+
+    def test_commands_still_run_after_the_module_ignored_sigchld(self):
+        # SIGCHLD ignored has the kernel reap children at once: hotload
+        # would lose its commands.
+        self.write("lib.py", "import signal\n"
+                   "signal.signal(signal.SIGCHLD, signal.SIG_IGN)\n")
+        status, out, err = self.run_hotload("--once", "-m", "lib", "-r",
+                                            "echo ran", "lib.py")
+        self.assertEqual((status, out), (0, "ran\n"), err)
+
+
 FLASK_APP = '''\
 from flask import Flask
 
