@@ -32,7 +32,7 @@
 #define HASH_MAX_BYTES (64 * 1024 * 1024)
 /* The largest file whose content is hashed at a change, to tell a rewrite
  * of the same bytes: source files are far smaller. */
-#define HASH_KEEP_BYTES (1024 * 1024)
+#define HASH_KEEP_BYTES (256 * 1024)
 
 static bool
 is_racy(const struct fstate *st, int64_t now)

@@ -534,7 +534,7 @@ test_same_bytes_unknown_content(void)
 {
 	struct fstate st;
 	char *big;
-	size_t n = 1024 * 1024 + 1;
+	size_t n = 256 * 1024 + 1;
 	int fd;
 
 	/* A file not changed since it was first seen has no hash yet: its
