@@ -143,6 +143,9 @@ struct entry {
 	bool saved;       /* it changed once while no round ran: the user's */
 	size_t dir;       /* its directory, in filelist.dirs */
 	bool appeared;    /* new, or back, since the last round */
+	bool went;        /* it went away in this burst */
+	bool wait_back;   /* gone, it runs no round until it is back (the
+			   * file of a --module) */
 	struct fstate st;
 };
 
@@ -196,7 +199,7 @@ struct changes {
 void changes_add(struct changes *, size_t);
 void changes_clear(struct changes *);
 void changes_free(struct changes *);
-size_t changes_settle(struct changes *, struct filelist *);
+size_t changes_settle(struct changes *, struct filelist *, bool, bool);
 
 /* watch.c: waiting for files to change, with a backend per mechanism. */
 struct watch;
@@ -229,8 +232,8 @@ struct watch {
 	bool burst;           /* changes went on while the last round ran */
 	bool joined;          /* new files joined the list in this burst */
 	int64_t sweep_cost_ns; /* how long the last sweep took */
-	size_t ngone;         /* files gone since the last report */
-	size_t first_gone;
+	char *git_lock;       /* the index.lock of the git work tree the
+			       * files are in: git is busy while it exists */
 	void *priv;           /* the backend's own state */
 };
 
@@ -244,7 +247,6 @@ int64_t watch_quiet_ns(const struct watch *, const struct changes *);
 int watch_sweep(struct watch *, struct changes *);
 int watch_update(struct watch *, size_t, int64_t, struct changes *);
 int watch_adopt(struct watch *, size_t, struct changes *);
-void watch_report_gone(struct watch *);
 
 extern const struct watch_backend watch_poll_backend;
 #ifdef HAVE_INOTIFY
@@ -376,6 +378,9 @@ void pyrun_begin_wait(void);
 void pyrun_end_wait(void);
 void pyrun_flush(void);
 long pyrun_exit_status(void);
+#ifdef Py_PYTHON_H
+void pyrun_report_failure(const char *, PyObject *);
+#endif
 
 /* pyhost.c: the interpreter the hotload program embeds. */
 int pyhost_init(struct options *, struct filelist *, void (*)(void));

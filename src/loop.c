@@ -177,6 +177,15 @@ loop_first_round(struct loop *L)
 	return round_for(L, &none, false);
 }
 
+/* The burst in L->next is over: make it ready for its round. Returns
+ * whether files appeared. */
+static bool
+settle(struct loop *L)
+{
+	return changes_settle(&L->next, L->w->files, L->r.opt->quiet,
+	                      L->r.opt->verbose) > 0;
+}
+
 /* Run a round for the changes in L->next, which then starts empty again. */
 static enum step_status
 run_round(struct loop *L, bool new_files)
@@ -245,7 +254,7 @@ loop_next(struct loop *L, int64_t timeout_ns, enum step_status *st)
 	for (;;) {
 		host_begin_wait();
 		got = wait_burst(L, timeout_ns, &fresh);
-		new_files = changes_settle(&L->next, L->w->files) > 0;
+		new_files = settle(L);
 		host_end_wait();
 		if (got == BURST_STOPPED)
 			return LOOP_STOPPED;
@@ -279,7 +288,7 @@ loop_next(struct loop *L, int64_t timeout_ns, enum step_status *st)
 		while ((*st = run_round(L, new_files)) == STEP_RESTART) {
 			host_begin_wait();
 			n = wait_changes(L->w, -1, 0, true, &L->next);
-			new_files = changes_settle(&L->next, L->w->files) > 0;
+			new_files = settle(L);
 			host_end_wait();
 			if (n == WATCH_SIGNAL)
 				return LOOP_STOPPED;

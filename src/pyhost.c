@@ -164,13 +164,12 @@ user_python(char *buf, size_t len)
 
 /* Make the Python object for each --module step. */
 static int
-make_module_steps(struct options *o, const struct filelist *fl,
-                  PyObject **argv0)
+make_module_steps(struct options *o, struct filelist *fl, PyObject **argv0)
 {
 	PyObject *cls =
 	    PyObject_GetAttrString(hotload_module, "_CommandLineModule");
 	Py_ssize_t at = 1;
-	size_t i;
+	size_t i, k;
 	char *file;
 
 	if (cls == NULL)
@@ -181,6 +180,10 @@ make_module_steps(struct options *o, const struct filelist *fl,
 		if (s->kind != STEP_MODULE)
 			continue;
 		file = resolve_module(s, fl);
+		/* Gone, it cannot be imported: its round waits until it is
+		 * back. */
+		if ((k = strmap_get(&fl->index, file)) != STRMAP_NONE)
+			fl->v[k].wait_back = true;
 		if (*argv0 == NULL)
 			*argv0 = PyUnicode_DecodeFSDefault(file);
 		free(file);

@@ -13,6 +13,8 @@
 #define COLLATE_MAX_NS (3000 * 1000000LL)
 /* The quiet moment once several files changed together. */
 #define BURST_QUIET_NS (50 * 1000000LL)
+/* The longest a git command may keep a burst going. */
+#define GIT_MAX_NS (60 * 1000000000LL)
 
 /* Add file i to the set, once. */
 void
@@ -40,28 +42,50 @@ changes_clear(struct changes *c)
 }
 
 /*
- * Make the changes of a burst ready for its round: drop the files that are
- * gone by now (made and removed within the burst, as an editor's temporary
- * files are), and let the rest be reported when they go. Returns how many
- * of the files kept are new, or back.
+ * Make the changes of a burst ready for its round. A file gone by now is a
+ * change (a test run after a module is removed), unless it was made and
+ * removed within the burst, as an editor's temporary files are, or it is
+ * to wait until it is back (wait_back): those are dropped. Say which files
+ * are gone, unless quiet, and with verbose how many went and came back (a
+ * checkout, an editor's save). Returns how many of the files kept are
+ * new, or back.
  */
 size_t
-changes_settle(struct changes *c, struct filelist *fl)
+changes_settle(struct changes *c, struct filelist *fl, bool quiet, bool verbose)
 {
-	size_t i, kept = 0, appeared = 0;
+	size_t i, kept = 0, appeared = 0, gone = 0, waiting = 0, back = 0;
+	const struct entry *first = NULL;
 
 	for (i = 0; i < c->n; i++) {
 		struct entry *e = &fl->v[c->idx[i]];
+		bool keep = e->st.exists || (!e->appeared && !e->wait_back);
 
 		if (e->st.exists) {
 			appeared += e->appeared;
-			e->appeared = false;
-			c->idx[kept++] = c->idx[i];
-		} else {
-			c->mark[c->idx[i]] = 0;
+			back += e->went;
+		} else if (!e->appeared) {
+			if (gone++ == 0)
+				first = e;
+			waiting += e->wait_back;
 		}
+		e->appeared = e->went = false;
+		if (keep)
+			c->idx[kept++] = c->idx[i];
+		else
+			c->mark[c->idx[i]] = 0;
 	}
 	c->n = kept;
+	if (gone == 1 && !quiet)
+		hl_msg("%s is gone%s", first->name,
+		       waiting ? "; a round runs when it is back" : "");
+	else if (gone > 1 && !quiet)
+		hl_msg("%s and %zu other watched files are gone%s", first->name,
+		       gone - 1,
+		       waiting == gone ? "; a round runs when one is back"
+		                       : "");
+	if (back > 0 && verbose)
+		hl_msg("%zu file%s went and came back", back,
+		       back == 1 ? "" : "s");
 	return appeared;
 }
 
@@ -112,6 +136,55 @@ watch_backend_names(void)
 }
 
 /*
+ * The index.lock of the git work tree that dir is in, or NULL. .git is a
+ * directory, or in a linked work tree a file that names one ("gitdir:").
+ */
+static char *
+find_git_lock(const char *dir)
+{
+	char *d = xstrdup(dir), *p, *lock = NULL, line[4096];
+	struct stat sb;
+	FILE *fp;
+	size_t n;
+
+	for (;;) {
+		n = strlen(d);
+		lock = xmalloc(n + sizeof "/.git/index.lock");
+		sprintf(lock, "%s/.git", strcmp(d, "/") == 0 ? "" : d);
+		if (stat(lock, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			strcat(lock, "/index.lock");
+			break;
+		}
+		if (stat(lock, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    (fp = fopen(lock, "r")) != NULL) {
+			free(lock);
+			lock = NULL;
+			if (fgets(line, sizeof line, fp) != NULL &&
+			    strncmp(line, "gitdir: ", 8) == 0) {
+				line[strcspn(line, "\r\n")] = '\0';
+				p = path_join_clean(d, n, line + 8);
+				lock =
+				    xmalloc(strlen(p) + sizeof "/index.lock");
+				sprintf(lock, "%s/index.lock", p);
+				free(p);
+			}
+			fclose(fp);
+			break;
+		}
+		free(lock);
+		lock = NULL;
+		if ((p = strrchr(d, '/')) == NULL || strcmp(d, "/") == 0)
+			break;
+		if (p == d)
+			p[1] = '\0';
+		else
+			*p = '\0';
+	}
+	free(d);
+	return lock;
+}
+
+/*
  * Start watching the files of fl with the backend named by kind ("auto",
  * "inotify" or "poll"); auto takes the kernel's notifications where the
  * system has them and falls back to polling, saying why. Returns NULL, after
@@ -145,6 +218,7 @@ watch_open(struct filelist *fl, const struct options *o)
 		w->be = &watch_poll_backend;
 		w->be->open(w);
 	}
+	w->git_lock = find_git_lock(fl->cwd);
 	return w;
 }
 
@@ -155,6 +229,7 @@ watch_close(struct watch *w)
 		return;
 	if (w->be->close != NULL)
 		w->be->close(w);
+	free(w->git_lock);
 	free(w);
 }
 
@@ -188,15 +263,44 @@ watch_quiet_ns(const struct watch *w, const struct changes *burst)
 		return BURST_QUIET_NS;
 	if (burst->n == 1) {
 		st = &w->files->v[burst->idx[0]].st;
-		if (st->exists && st->size == 0 && S_ISREG(st->mode))
+		/* Gone may be a save half done: the file comes back. */
+		if (!st->exists || (st->size == 0 && S_ISREG(st->mode)))
 			return BURST_QUIET_NS;
 	}
 	return w->settle_ns;
 }
 
+/* Gather a burst until the files are quiet, or until limit. */
+static enum watch_result
+settle_until(struct watch *w, struct changes *out, int64_t limit)
+{
+	enum watch_result n = WATCH_TIMEOUT, any = WATCH_TIMEOUT;
+
+	if (w->be->settle != NULL)
+		return w->be->settle(w, out, limit);
+	while (mono_ns() < limit) {
+		n = watch_wait(w, -1, watch_quiet_ns(w, out), out);
+		if (n != WATCH_CHANGED)
+			break;
+		any = n;
+	}
+	return n == WATCH_SIGNAL ? n : any;
+}
+
+/* Is a git command writing the work tree (its index is locked)? */
+static bool
+git_busy(const struct watch *w)
+{
+	struct stat sb;
+
+	return w->git_lock != NULL && stat(w->git_lock, &sb) == 0;
+}
+
 /*
  * After a first change, gather the rest of its burst (whatever is typed
- * meanwhile): wait until the files are quiet, for at most COLLATE_MAX_NS.
+ * meanwhile): wait until the files are quiet, for at most COLLATE_MAX_NS,
+ * and for as long as a git command (a checkout, a stash, a rebase) still
+ * writes the work tree, up to GIT_MAX_NS, so that it gives one round.
  * Returns WATCH_CHANGED if more changes came, WATCH_TIMEOUT if none did, or
  * WATCH_SIGNAL.
  */
@@ -204,33 +308,22 @@ enum watch_result
 watch_settle(struct watch *w, struct changes *out)
 {
 	int64_t start = mono_ns();
-	enum watch_result n = WATCH_TIMEOUT, any = WATCH_TIMEOUT;
+	enum watch_result n, any = WATCH_TIMEOUT;
+	bool burst = w->burst;
 
-	if (w->be->settle != NULL)
-		any = w->be->settle(w, out, start + COLLATE_MAX_NS);
-	else
-		while (mono_ns() - start < COLLATE_MAX_NS) {
-			n = watch_wait(w, -1, watch_quiet_ns(w, out), out);
-			if (n != WATCH_CHANGED)
-				break;
+	for (;;) {
+		n = settle_until(w, out, mono_ns() + COLLATE_MAX_NS);
+		if (n == WATCH_SIGNAL)
+			break;
+		if (n == WATCH_CHANGED)
 			any = n;
-		}
+		if (!git_busy(w) || mono_ns() - start > GIT_MAX_NS)
+			break;
+		w->burst = true; /* the quiet time of a burst of many */
+	}
+	w->burst = burst;
 	w->joined = false;
 	return n == WATCH_SIGNAL ? n : any;
-}
-
-/* Say which files went away since the last report, if any did. */
-void
-watch_report_gone(struct watch *w)
-{
-	if (w->ngone == 1 && !w->quiet)
-		hl_msg("%s is gone; a round runs when it is back",
-		       w->files->v[w->first_gone].name);
-	else if (w->ngone > 1 && !w->quiet)
-		hl_msg("%s and %zu other watched files are gone; a round runs "
-		       "when one is back",
-		       w->files->v[w->first_gone].name, w->ngone - 1);
-	w->ngone = 0;
 }
 
 /*
@@ -250,10 +343,11 @@ watch_update(struct watch *w, size_t i, int64_t now, struct changes *out)
 		changes_add(out, i);
 		return 1;
 	case FS_GONE:
-		/* A file that came and went within a burst is not news. */
-		if (!e->appeared && w->ngone++ == 0)
-			w->first_gone = i;
-		return 0;
+		/* Whether a round is for it is changes_settle's to say,
+		 * once the burst is over. */
+		e->went = true;
+		changes_add(out, i);
+		return 1;
 	case FS_SAME:
 		break;
 	}
@@ -303,7 +397,6 @@ watch_sweep(struct watch *w, struct changes *out)
 		                  now_ns()) == FS_CHANGED)
 			filelist_rescan(fl, i);
 	count += watch_adopt(w, first, out);
-	watch_report_gone(w);
 	/* What a sweep costs is the CPU time it takes: hotload being put off
 	 * the CPU meanwhile costs nothing. A file system slow to answer does
 	 * count, at a fifth of the wait, so as not to be asked all the time. */

@@ -35,14 +35,14 @@
 
 struct ino {
 	int fd;
-	size_t *wd_dir;      /* watch descriptor -> directory + 1, or 0 */
+	size_t *wd_dir; /* watch descriptor -> directory + 1, or 0 */
 	size_t nwd;
 	size_t *dir_next;    /* directory -> next one with its watch, + 1 */
 	size_t ndirs_synced; /* directories a watch was tried for */
 	size_t nwatches;
 	size_t max_watches;
-	bool unwatched;           /* some directory has no watch */
-	struct strmap targets;    /* target of a watched symlink -> file */
+	bool unwatched;        /* some directory has no watch */
+	struct strmap targets; /* target of a watched symlink -> file */
 	char **target_keys;
 	size_t ntargets;
 	unsigned char *writing; /* file -> written to and not closed yet */
@@ -78,24 +78,24 @@ limit_of(const char *name)
 static void
 explain(struct ino *s, int error, char *buf, size_t len)
 {
-	const char *name = error == EMFILE ? "max_user_instances"
-					   : "max_user_watches";
+	const char *name =
+	    error == EMFILE ? "max_user_instances" : "max_user_watches";
 	int64_t limit = limit_of(name);
 
 	if (error == ENOSPC && s->nwatches >= s->max_watches &&
 	    getenv("HOTLOAD_MAX_WATCHES") != NULL)
 		snprintf(buf, len,
-			 "it would need more than HOTLOAD_MAX_WATCHES=%zu "
-			 "watches",
-			 s->max_watches);
+		         "it would need more than HOTLOAD_MAX_WATCHES=%zu "
+		         "watches",
+		         s->max_watches);
 	else if (error == ENOSPC || error == EMFILE)
-		snprintf(buf, len,
-			 "the limit of %lld inotify %s per user "
-			 "(fs.inotify.%s) is used up, by hotload and other "
-			 "programs; to raise it: sudo sysctl fs.inotify.%s=%lld",
-			 (long long)limit,
-			 error == EMFILE ? "instances" : "watches", name, name,
-			 (long long)(limit > 0 ? limit * 4 : 524288));
+		snprintf(
+		    buf, len,
+		    "the limit of %lld inotify %s per user "
+		    "(fs.inotify.%s) is used up, by hotload and other "
+		    "programs; to raise it: sudo sysctl fs.inotify.%s=%lld",
+		    (long long)limit, error == EMFILE ? "instances" : "watches",
+		    name, name, (long long)(limit > 0 ? limit * 4 : 524288));
 	else
 		snprintf(buf, len, "%s", strerror(error));
 }
@@ -131,8 +131,8 @@ add_watch(struct watch *w, size_t d)
 		return 0;
 	}
 	dir->wd = wd;
-	s->wd_dir = grow_zeroed(s->wd_dir, &s->nwd, (size_t)wd,
-				sizeof *s->wd_dir);
+	s->wd_dir =
+	    grow_zeroed(s->wd_dir, &s->nwd, (size_t)wd, sizeof *s->wd_dir);
 	/* Two paths to one directory share a watch; chain them. */
 	first = s->wd_dir[wd];
 	if (first == 0) {
@@ -158,7 +158,7 @@ sync_dirs(struct watch *w)
 
 	if (fl->ndirs > s->ndirs_synced) {
 		s->dir_next = xreallocarray(s->dir_next, fl->capdirs,
-					    sizeof *s->dir_next);
+		                            sizeof *s->dir_next);
 		for (; s->ndirs_synced < fl->ndirs; s->ndirs_synced++) {
 			s->dir_next[s->ndirs_synced] = 0;
 			if (add_watch(w, s->ndirs_synced) != 0)
@@ -192,7 +192,7 @@ track_links(struct watch *w, size_t first)
 			continue;
 		}
 		s->target_keys = xreallocarray(s->target_keys, s->ntargets + 1,
-					       sizeof *s->target_keys);
+		                               sizeof *s->target_keys);
 		s->target_keys[s->ntargets++] = target;
 		strmap_put(&s->targets, target, i);
 		slash = strrchr(target, '/');
@@ -296,7 +296,7 @@ handle(struct watch *w, const struct inotify_event *ev, bool *overflow)
 		if (need > sizeof buf)
 			path = xmalloc(need);
 		snprintf(path, need, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "",
-			 ev->name);
+		         ev->name);
 		i = strmap_get(&fl->index, path);
 		t = strmap_get(&s->targets, path);
 		if (i != STRMAP_NONE) {
@@ -325,8 +325,8 @@ safety_sweep(struct watch *w, struct changes *out)
 	int n = watch_sweep(w, out);
 	int64_t every = w->sweep_cost_ns * SAFETY_SHARE;
 
-	s->next_safety = mono_ns() + (every > SAFETY_MIN_NS ? every
-							     : SAFETY_MIN_NS);
+	s->next_safety =
+	    mono_ns() + (every > SAFETY_MIN_NS ? every : SAFETY_MIN_NS);
 	track_links(w, first);
 	if (sync_dirs(w) != 0)
 		fallback(w, NULL);
@@ -361,7 +361,6 @@ retry_unwatched(struct watch *w, struct changes *out)
 		count += watch_update(w, s->touched.idx[d], now_ns(), out);
 	changes_clear(&s->touched);
 	count += watch_adopt(w, first, out);
-	watch_report_gone(w);
 	return count;
 }
 
@@ -405,7 +404,6 @@ read_events(struct watch *w, struct changes *out)
 	for (i = 0; i < s->touched.n; i++)
 		count += watch_update(w, s->touched.idx[i], now_ns(), out);
 	changes_clear(&s->touched);
-	watch_report_gone(w);
 	if (overflow)
 		count += watch_sweep(w, out);
 	return count;
@@ -419,8 +417,7 @@ fell_back(const struct watch *w)
 }
 
 static enum watch_result
-ino_wait(struct watch *w, int input_fd, int64_t timeout_ns,
-	 struct changes *out)
+ino_wait(struct watch *w, int input_fd, int64_t timeout_ns, struct changes *out)
 {
 	struct ino *s = w->priv;
 	int64_t now = mono_ns(), until;
@@ -433,9 +430,9 @@ ino_wait(struct watch *w, int input_fd, int64_t timeout_ns,
 		else if (s->unwatched && now >= s->next_retry)
 			n = retry_unwatched(w, out);
 		if (fell_back(w))
-			return n > 0 ? WATCH_CHANGED
-				     : w->be->wait(w, input_fd, timeout_ns,
-						   out);
+			return n > 0
+			           ? WATCH_CHANGED
+			           : w->be->wait(w, input_fd, timeout_ns, out);
 		if (n > 0)
 			return WATCH_CHANGED;
 		until = s->next_safety;
@@ -443,7 +440,8 @@ ino_wait(struct watch *w, int input_fd, int64_t timeout_ns,
 			until = s->next_retry;
 		if (deadline >= 0 && deadline < until)
 			until = deadline;
-		switch (sig_poll(s->fd, input_fd, until > now ? until - now : 0)) {
+		switch (
+		    sig_poll(s->fd, input_fd, until > now ? until - now : 0)) {
 		case WAKE_SIGNAL:
 			return WATCH_SIGNAL;
 		case WAKE_FD2:
@@ -481,7 +479,8 @@ ino_settle(struct watch *w, struct changes *out, int64_t limit)
 		quiet = watch_quiet_ns(w, out);
 		if (s->nwriting && quiet < WRITER_QUIET_NS)
 			quiet = WRITER_QUIET_NS;
-		r = sig_poll(s->fd, -1, limit - now < quiet ? limit - now : quiet);
+		r = sig_poll(s->fd, -1,
+		             limit - now < quiet ? limit - now : quiet);
 		if (r == WAKE_SIGNAL)
 			return WATCH_SIGNAL;
 		if (r != WAKE_FD)

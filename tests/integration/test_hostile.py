@@ -413,11 +413,13 @@ class Faults(HostileTestCase):
                 h.wait_out("ran []\n")
                 h.wait_rounds(1)
                 shutil.rmtree(self.path("d"))
-                h.wait_err("hotload: d/f.txt is gone; a round runs when it "
-                           "is back\n")
-                self.write("d/f.txt", "back\n")
+                # Gone, it runs a round that names it; back, another.
+                h.wait_err("hotload: d/f.txt is gone\n")
                 h.wait_out("ran [d/f.txt]\n")
                 self.assertEqual(h.wait_rounds(2)[-1], (2, "ok"))
+                self.write("d/f.txt", "back\n")
+                h.wait_out("ran [d/f.txt]\n", count=2)
+                self.assertEqual(h.wait_rounds(3)[-1], (3, "ok"))
                 h.stop()
                 shutil.rmtree(self.path("d"))
 
