@@ -531,14 +531,11 @@ def _context(ns):
 
 def _enter(ctx):
     global _previous_build_class
-    _listen()
     with _lock:
         if not _active and builtins.__build_class__ is not _build_class:
             _previous_build_class = builtins.__build_class__
             builtins.__build_class__ = _build_class
         _active.setdefault(id(ctx.ns), []).append(ctx)
-        ctx.outer = _waiting.get(ctx.thread)
-        _waiting[ctx.thread] = ctx
 
 
 def _leave(ctx):
@@ -550,38 +547,80 @@ def _leave(ctx):
             _active.pop(id(ctx.ns), None)
         if not _active and builtins.__build_class__ is _build_class:
             builtins.__build_class__ = _previous_build_class
-        if ctx.outer is not None:
-            _waiting[ctx.thread] = ctx.outer
-        else:
-            _waiting.pop(ctx.thread, None)
 
 
 # The names a new source binds are read from the code object the reload
-# runs, which an audit hook sees go by ("exec" is raised when importlib
-# runs a module's code): reading the bytecode costs a few microseconds
-# where parsing the source costs as much as compiling it. An audit hook
-# cannot be taken out again, so it is added at the first reload and does
-# nothing but compare a string while no reload runs.
-_waiting = {}  # thread id -> the _Reload waiting for its module's code
-_listening = []
+# runs: reading its bytecode costs a few microseconds where parsing the
+# source costs as much as compiling it. To be handed that code object, a
+# finder goes first on sys.meta_path while the module is reloaded: it finds
+# the module's spec with the finders after it, as importlib would, and wraps
+# its loader's get_code. Both are taken away once the reload is over. (An
+# audit hook on "exec" would see the code too, but it cannot be removed and
+# makes every function.__code__ read in the process several times slower.)
 
 
-def _listen():
-    if not _listening:
-        _listening.append(True)
+class _CodeCatcher:
+    """A finder that notes the code object a reload's loader gives."""
+
+    def __init__(self, ctx, name):
+        self.ctx = ctx
+        self.name = name
+        self.loader = None  # the loader whose get_code is wrapped
+
+    def find_spec(self, name, path=None, target=None):
+        ctx = self.ctx
+        if (name != self.name or self.loader is not None
+                or threading.get_ident() != ctx.thread):
+            return None
+        meta = sys.meta_path
         try:
-            sys.addaudithook(_audit)
-        except Exception:
-            pass  # vetoed by another hook: the source is parsed instead
+            later = meta[meta.index(self) + 1:]
+        except ValueError:
+            return None
+        for finder in later:
+            find = getattr(finder, "find_spec", None)
+            if find is None:
+                return None  # a legacy finder: let importlib go on alone
+            spec = find(name, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        get_code = getattr(loader, "get_code", None)
+        own = getattr(loader, "__dict__", None)
+        if (get_code is not None and own is not None
+                and not isinstance(loader, type) and "get_code" not in own):
 
+            def caught(fullname):
+                code = get_code(fullname)
+                if fullname == name and ctx.code is None:
+                    ctx.code = code
+                return code
 
-def _audit(event, args):
-    if event == "exec" and _waiting:
-        ctx = _waiting.get(threading.get_ident())
-        if ctx is not None and ctx.code is None and args:
-            code = args[0]
-            if isinstance(code, types.CodeType) and code.co_name == "<module>":
-                ctx.code = code
+            try:
+                loader.get_code = caught
+                self.loader = loader
+            except (AttributeError, TypeError):
+                pass
+        return spec
+
+    def invalidate_caches(self):
+        pass
+
+    def remove(self):
+        """Take the finder off sys.meta_path and the loader's get_code
+        back."""
+        try:
+            sys.meta_path.remove(self)
+        except ValueError:
+            pass
+        loader = self.loader
+        if loader is not None:
+            try:
+                del loader.get_code
+            except (AttributeError, TypeError):
+                pass
 
 
 class _Maker:
@@ -715,7 +754,6 @@ class _Reload:
         self.ns = module.__dict__
         self.old = dict(self.ns)
         self.thread = threading.get_ident()
-        self.outer = None  # the reload this one runs in, in this thread
         self.report = report
         known = _known.get(self.name)
         self.known = known
@@ -1265,9 +1303,15 @@ def reload(module, patch=True):
         return importlib.reload(module), Report()
     report = Report()
     ctx = _Reload(module, report)
+    spec = getattr(module, "__spec__", None)
+    catcher = _CodeCatcher(ctx, spec.name if spec is not None else ctx.name)
     _enter(ctx)
     try:
-        result = importlib.reload(module)
+        sys.meta_path.insert(0, catcher)
+        try:
+            result = importlib.reload(module)
+        finally:
+            catcher.remove()
     except BaseException:
         _leave(ctx)
         ctx.rollback()

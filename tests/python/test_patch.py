@@ -954,6 +954,44 @@ class TestModules(ModuleTest):
         self.assertEqual((m.A.value, m.B.value), (3, 4))
         self.assertIsNot(m.A, m.B)
 
+    def test_import_system_is_left_as_it_was(self):
+        m = self.load("def f():\n    return 1\n")
+        meta = list(sys.meta_path)
+        self.reload(m, "def f():\n    return 2\n")
+        with self.assertRaises(SyntaxError):
+            self.reload(m, "def f(:\n")
+        self.assertEqual(sys.meta_path, meta)
+        self.assertNotIn("get_code", vars(m.__spec__.loader))
+
+    def test_the_callers_finder_and_loader_are_used(self):
+        import importlib.abc
+        import importlib.util
+        sources = {"patchmem": "def f():\n    return 1\nx = 1\n"}
+
+        class Loader(importlib.abc.SourceLoader):
+            def get_filename(self, name):
+                return "<memory %s>" % name
+
+            def get_data(self, path):
+                return sources[path[8:-1]].encode()
+
+        class Finder:
+            @staticmethod
+            def find_spec(name, path=None, target=None):
+                if name in sources:
+                    return importlib.util.spec_from_loader(name, Loader())
+                return None
+
+        sys.meta_path.insert(0, Finder)
+        self.addCleanup(sys.meta_path.remove, Finder)
+        self.names.append("patchmem")
+        m = importlib.import_module("patchmem")
+        patch.track(m)
+        f = m.f
+        sources["patchmem"] = "def f():\n    return 2\n"
+        report = patch.reload(m)[1]
+        self.assertEqual((f(), report.removed), (2, ["x"]))
+
     def test_star_import_keeps_names(self):
         m = self.load("x = 1\n")
         report = self.reload(m, "from os.path import *\n")
