@@ -107,16 +107,31 @@ def forget(name):
 _reloaded_in_round = [None, set()]  # (round, names reloaded in it)
 
 
+_imports_seen = {}  # path: ((mtime_ns, size), names its source imports)
+
+
 def _source_imports(module):
     """The names of the modules that module's source imports, as far as its
-    import statements say."""
+    import statements say; read again only when the file changed."""
     path = getattr(module, "__file__", None)
     try:
+        st = os.stat(path)
+        key = (st.st_mtime_ns, st.st_size)
+        seen = _imports_seen.get(path)
+        if seen is not None and seen[0] == key:
+            return seen[1]
         with open(path, "rb") as f:
             tree = ast.parse(f.read(), path)
     except (OSError, TypeError, ValueError, SyntaxError):
         return set()
-    package = getattr(module, "__package__", None) or ""
+    names = _imported_names(tree, getattr(module, "__package__", None))
+    _imports_seen[path] = (key, names)
+    return names
+
+
+def _imported_names(tree, package):
+    """The names of the modules the import statements of tree import."""
+    package = package or ""
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -169,6 +184,37 @@ def _changed_modules():
     return found
 
 
+def _watched_modules():
+    """The imported modules whose files hotload watches."""
+    found = []
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if isinstance(path, str) and hotload._is_watched(
+                os.path.abspath(path)):
+            found.append(module)
+    return found
+
+
+def _with_importers(changed):
+    """changed, and every watched module that imports one of them, itself
+    or through other watched modules: a name copied from a changed module
+    (from helpers import RATE) is copied again only if its importer runs
+    again."""
+    names = {m.__name__ for m in changed}
+    found = list(changed)
+    others = [m for m in _watched_modules() if m.__name__ not in names]
+    grew = True
+    while grew:
+        grew = False
+        for module in others:
+            if module.__name__ not in names and \
+                    _source_imports(module) & names:
+                names.add(module.__name__)
+                found.append(module)
+                grew = True
+    return found
+
+
 def _reloaded_this_round(name):
     """Did a ReloadModules step (or -R) reload the module this round?"""
     return (_reloaded_in_round[0] == hotload.reloads
@@ -176,13 +222,14 @@ def _reloaded_this_round(name):
 
 
 def _reload_changed(skip=()):
-    """Reload the imported modules whose files changed in this round,
-    dependencies before the modules that import them, once a round; the
-    modules in skip are left to their own steps."""
+    """Reload the imported modules whose files changed in this round, and
+    the watched modules that import them, dependencies before the modules
+    that import them, once a round; the modules in skip are left to their
+    own steps."""
     done = _reloaded_in_round
     if done[0] != hotload.reloads:
         done[0], done[1] = hotload.reloads, set()
-    for module in _in_dependency_order(_changed_modules()):
+    for module in _in_dependency_order(_with_importers(_changed_modules())):
         if module in skip or module.__name__ in done[1]:
             continue
         done[1].add(module.__name__)

@@ -132,7 +132,8 @@ class Chain(TestCase):
         write(self.base, BASE % 2)
         n = wait_round_with(h, "base.f f2\n")
         out = round_output(h.stdout(), n)
-        self.assertEqual(out[:2], ["loading base", "loading lib"], out)
+        self.assertEqual(out[:3], ["loading base", "loading mid",
+                                   "loading lib"], out)
         self.assertIn("from base import f f2", out)
         self.assertEqual(outcome(h, n), "ok")
         # mid takes the new f when its file changes too (or is saved).
@@ -141,14 +142,29 @@ class Chain(TestCase):
         self.assertEqual(out[:2], ["loading mid", "loading lib"], out)
         self.assertIn("base.f f2", out)
 
-    def test_dependent_whose_file_did_not_change_is_not_reloaded(self):
-        # As hotload(1) says: only modules whose files changed are
-        # reloaded, so mid keeps the f it took from the old base.
+    def test_watched_importer_of_a_changed_module_runs_again(self):
+        # mid took f from base (from base import f): it runs again after
+        # base, so that it takes the new one, though its file is the same.
         h = self.start_lib("-R")
         write(self.base, BASE % 2)
         out = round_output(*wait_round(h, "base.f f2\n"))
-        self.assertNotIn("loading mid", out)
-        self.assertIn("mid.g gf1", out)
+        self.assertEqual(out[:3], ["loading base", "loading mid",
+                                   "loading lib"], out)
+        self.assertIn("mid.g gf2", out)
+
+    def test_a_value_copied_from_a_changed_module_is_copied_again(self):
+        # models does from helpers import RATE; app imports models. A new
+        # RATE in helpers reaches models.RATE in the same round.
+        self.write("helpers.py", "RATE = 1\n")
+        self.write("models.py", "from helpers import RATE\n")
+        self.write("app.py", "import models\nprint('rate', models.RATE)\n")
+        h = self.start("-R", "-m", "app", "app.py", "models.py",
+                       "helpers.py", env=env())
+        h.wait_out("rate 1\n")
+        h.wait_rounds(1)
+        write(self.path("helpers.py"), "RATE = 2\n")
+        h.wait_out("rate 2\n")
+        self.assertEqual(h.wait_rounds(2)[-1], (2, "ok"))
 
     def test_without_recursive_the_dependency_keeps_its_old_code(self):
         h = self.start_lib()
@@ -167,7 +183,8 @@ class Chain(TestCase):
                 h = self.start_lib(environ=env(value))
                 write(self.base, BASE % 2)
                 out = round_output(*wait_round(h, "base.f f2\n"))
-                self.assertEqual(out[:2], ["loading base", "loading lib"])
+                self.assertEqual(out[:3], ["loading base", "loading mid",
+                                           "loading lib"])
                 self.assertIn("from base import f f2", out)
                 h.kill()
 

@@ -194,6 +194,22 @@ class ReloadChanged(TestCase):
         reloading._reload_changed()
         self.assertEqual(self.log.order[3:], ["models"])
 
+    def test_watched_importers_of_a_changed_module_are_reloaded_too(self):
+        watched = {self.path(n) for n in ("helpers.py", "models.py",
+                                          "app.py")}
+        hotload._is_watched = lambda path: path in watched
+        self.changed("helpers.py")
+        reloading._reload_changed(skip=(sys.modules["app"],))
+        # models copied names from helpers: it runs again, after it.
+        self.assertEqual(self.log.order, ["helpers", "models"])
+
+    def test_unwatched_importers_are_left_alone(self):
+        watched = {self.path("helpers.py")}
+        hotload._is_watched = lambda path: path in watched
+        self.changed("helpers.py")
+        reloading._reload_changed()
+        self.assertEqual(self.log.order, ["helpers"])
+
     def test_skip_leaves_a_module_to_its_own_step(self):
         self.changed("app.py", "helpers.py")
         reloading._reload_changed(skip=(sys.modules["app"],))
