@@ -484,10 +484,13 @@ def _class_differs(before, after):
     if len(before) != len(after) or any(k not in before for k in after):
         return set(before).symmetric_difference(after) != {"__firstlineno__"}
     for key, value in after.items():
+        was = before[key]
+        if was is value:
+            continue
         t = type(value)
         if (t not in _MERGED and key != "__firstlineno__"
                 and (t is not dict or key == "__annotations__")
-                and _differs(before[key], value)):
+                and _differs(was, value)):
             return True
     return False
 
@@ -669,6 +672,8 @@ def _way(meta):
     TypedDict), else why it cannot be: a metaclass with its own __new__ or
     __init__ may keep the new class somewhere (a registry, a validator), so
     its classes are replaced."""
+    if meta is type:
+        return "body"
     way = _makers.get(meta)
     if way is None:
         way = "body"
@@ -698,7 +703,11 @@ def _slots(value):
 
 
 def _same_items(a, b):
-    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+    if len(a) != len(b):
+        return False
+    if len(a) == 1:
+        return a[0] is b[0]
+    return all(x is y for x, y in zip(a, b))
 
 
 _LAYOUT = (types.MemberDescriptorType, types.GetSetDescriptorType)
@@ -897,11 +906,13 @@ class _Reload:
         if cell is not None:
             cell.cell_contents = cls
         keep = [k for k, v in before.items()
-                if _is_layout(cls, v) or k.startswith("_abc_")]
+                if type(v) in _LAYOUT and v.__objclass__ is cls
+                or k[:5] == "_abc_"]
         self.apply(cls, before, target, keep)
         for key, value in target.items():
-            if before.get(key, _MISSING) is not value:
-                set_name = getattr(type(value), "__set_name__", None)
+            t = type(value)
+            if t is not _Function and before.get(key, _MISSING) is not value:
+                set_name = getattr(t, "__set_name__", None)
                 if set_name is not None:
                     set_name(value, cls, key)
         super(cls, cls).__init_subclass__(**kwds)
@@ -934,8 +945,9 @@ class _Reload:
                     k in old_members or _is_sunder(k) and not _is_code(v))]
         self.apply(cls, before, source, keep)
         for key, value in source.items():
-            if before.get(key, _MISSING) is not value:
-                set_name = getattr(type(value), "__set_name__", None)
+            t = type(value)
+            if t is not _Function and before.get(key, _MISSING) is not value:
+                set_name = getattr(t, "__set_name__", None)
                 if set_name is not None:
                     set_name(value, cls, key)
 
@@ -1116,6 +1128,16 @@ class _Reload:
         if old is new:
             return old
         seen = self.memo.get(id(new))
+        if (seen is None and type(new) is _Function
+                and type(old) is _Function):
+            # The common case, without _merge's dispatch.
+            if self.can_take(old, new, where):
+                self.memo[id(new)] = (new, old)  # for cycles through cells
+                self.take(old, new, where)
+                return old
+            self.memo[id(new)] = (new, new)
+            self.dirty = True
+            return new
         if seen is not None:
             kept = seen[1]
             if (kept is not old and type(old) is _Function
@@ -1202,14 +1224,17 @@ class _Reload:
         """Give old function new's code and everything that goes with it:
         defaults, docstring, annotations, attributes, and its closure's
         values (functions in it are merged, the rest are new's)."""
-        if not self.dirty and (
-                not _same_code(old.__code__, new.__code__)
-                or _differs(old.__defaults__, new.__defaults__)
-                or _differs(old.__kwdefaults__, new.__kwdefaults__)):
-            self.dirty = True
-        old.__code__ = new.__code__
-        old.__defaults__ = new.__defaults__
-        old.__kwdefaults__ = new.__kwdefaults__
+        code, defaults, kwdefaults = (new.__code__, new.__defaults__,
+                                      new.__kwdefaults__)
+        if not self.dirty:
+            was = old.__code__
+            if ((was != code and not _same_code(was, code))
+                    or _differs(old.__defaults__, defaults)
+                    or _differs(old.__kwdefaults__, kwdefaults)):
+                self.dirty = True
+        old.__code__ = code
+        old.__defaults__ = defaults
+        old.__kwdefaults__ = kwdefaults
         old.__annotations__ = new.__annotations__
         old.__doc__ = new.__doc__
         old.__name__ = new.__name__
@@ -1227,8 +1252,7 @@ class _Reload:
         cells = old.__closure__
         if not cells or cells is new.__closure__:
             return
-        for name, a, b in zip(new.__code__.co_freevars, cells,
-                              new.__closure__):
+        for name, a, b in zip(code.co_freevars, cells, new.__closure__):
             if a is b or name == "__class__":
                 continue  # the kept class's cell points at the kept class
             try:
