@@ -156,19 +156,24 @@ class _Known:
 _known = {}  # module name -> _Known
 
 
-def track(module):
+def track(module, code=None):
     """Note what module's source binds at its top level and what its
     classes define, so that the next reload() can take out the names whose
     definition was deleted from the source, and only those. reload() notes
     it after every reload that succeeds; call track() once after a module's
-    first import. Without it, the first reload reads the old top-level names
-    from the module's cached bytecode if there is a usable one, and removes
-    nothing otherwise."""
+    first import. code, if given, is the code object the module ran (as a
+    loader's get_code gave it); else the source is parsed. Without track(),
+    the first reload reads the old top-level names from the module's cached
+    bytecode if there is a usable one, and removes nothing otherwise."""
     keys = {}
     for qualname, cls in _classes(module.__dict__, module.__name__).items():
         if cls is not None:
             keys[qualname] = (weakref.ref(cls), frozenset(cls.__dict__))
-    _known[module.__name__] = _Known(_source_bindings(module), keys)
+    if isinstance(code, types.CodeType):
+        bindings = _code_bindings(code)
+    else:
+        bindings = _source_bindings(module)
+    _known[module.__name__] = _Known(bindings, keys)
 
 
 def forget(module):

@@ -894,6 +894,13 @@ class TestNames(ModuleTest):
         report = self.reload(m, "a = 1\n")
         self.assertEqual(report.removed, ["b"])
 
+    def test_track_takes_the_code_the_module_ran(self):
+        source = "a = 1\nb = 2\n"
+        m = self.load(source, track=False)
+        patch.track(m, compile(source, m.__file__, "exec"))
+        report = self.reload(m, "a = 1\n")
+        self.assertEqual(report.removed, ["b"])
+
     def test_first_reload_without_what_was_loaded_removes_nothing(self):
         m = self.load("a = 1\nb = 2\n", track=False)
         report = self.reload(m, "a = 1\n")
