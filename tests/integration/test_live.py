@@ -258,6 +258,11 @@ class Repl(LiveTestCase):
         self.assertIsNotNone(history, "no history file in $HOME")
         self.assertEqual(history.splitlines()[-2:], ["lib.f()+41", "exit()"])
 
+    def test_sys_exit_at_the_prompt_ends_hotload_with_its_status(self):
+        h = self.start_repl()
+        h.type(b"import sys; sys.exit(3)\r")
+        self.assertEqual(h.wait_exit(), 3)
+
     def test_ctrl_d_at_an_empty_prompt_ends_hotload_with_status_0(self):
         h = self.start_repl()
         h.type(b"\x04")
