@@ -105,9 +105,9 @@ def measure(module, reloads):
     return statistics.median(plain), statistics.median(patched)
 
 
-def row(label, plain, patched):
-    print("%-44s %8.3f %8.3f %6.2fx" % (
-        label, plain * 1e3, patched * 1e3, patched / plain))
+def row(label, heap, plain, patched):
+    print("%-30s %-10s %8.3f %8.3f %6.2fx" % (
+        label, heap, plain * 1e3, patched * 1e3, patched / plain))
 
 
 def main():
@@ -131,13 +131,14 @@ def main():
             measure(module, 20)  # warm up
         print("Python %s, %d reloads each, medians in ms" % (
             sys.version.split()[0], args.reloads))
-        print("%-44s %8s %8s %7s" % ("", "reload", "patched", "ratio"))
+        print("%-30s %-10s %8s %8s %7s" % (
+            "module", "heap", "reload", "patched", "ratio"))
         for label, module in modules:
-            row(label, *measure(module, args.reloads))
+            row(label, "small", *measure(module, args.reloads))
         heap = [[None] for _ in range(args.objects)]
         gc.collect()
         for label, module in modules:
-            row("%s, %s live objects" % (label, format(len(heap), ",")),
+            row(label, format(len(heap), ","),
                 *measure(module, args.reloads))
         del heap
     finally:
