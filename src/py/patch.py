@@ -805,17 +805,27 @@ class _Reload:
             why = self.why_not(old, meta, bases, body)
             if why is not None:
                 return self.new_class(qualname, meta, args, kwds, why)
-            self.update_from_body(old, body, kwds)
+            try:
+                self.update_from_body(old, body, kwds)
+            except _NotUpdated as e:
+                return self.new_class(qualname, meta, args, kwds, e.why)
             self.built[qualname] = old
             return old
         if way != "class":
             return self.new_class(qualname, meta, args, kwds, way)
         made = self.new_class(qualname, meta, args, kwds)
         why = self.why_not_made(old, made)
+        if why is None:
+            try:
+                self.update_from_class(old, made, body)
+            except _NotUpdated as e:
+                why = e.why
         if why is not None:
             self.report.replaced.append((qualname, why))
+            cell = _class_cell(body, made)
+            if cell is not None:
+                cell.cell_contents = made
             return made
-        self.update_from_class(old, made, body)
         self.built[qualname] = old
         return old
 
@@ -913,7 +923,7 @@ class _Reload:
         keep = [k for k, v in before.items()
                 if type(v) in _LAYOUT and v.__objclass__ is cls
                 or k[:5] == "_abc_"]
-        self.apply(cls, before, target, keep)
+        self.apply(cls, before, target, keep)  # the user's code runs next
         for key, value in target.items():
             t = type(value)
             if t is not _Function and before.get(key, _MISSING) is not value:
@@ -959,7 +969,18 @@ class _Reload:
     def apply(self, cls, before, target, keep):
         """Set cls's dict to target, new values first so that no lookup
         fails meanwhile; keep the keys in keep, and the ones that no class
-        statement or decorator defined (set at run time)."""
+        statement or decorator defined (set at run time). If that fails (a
+        metaclass that refuses to set attributes), cls is put back as it
+        was and _NotUpdated says why."""
+        try:
+            self._apply(cls, before, target, keep)
+        except Exception as e:
+            _restore(cls, before, cls.__qualname__)
+            self.journal = [j for j in self.journal if j[0] is not cls]
+            self.pending = [p for p in self.pending if p[0] is not cls]
+            raise _NotUpdated("it could not be updated in place: %s" % (e,))
+
+    def _apply(self, cls, before, target, keep):
         known = self.known.classes.get(cls.__qualname__) \
             if self.known is not None else None
         defined = known[1] if known is not None and known[0]() is cls \
@@ -986,21 +1007,7 @@ class _Reload:
     def rollback(self):
         """Put the classes and the module's names back as they were."""
         for cls, before, qualname in reversed(self.journal):
-            now = dict(cls.__dict__)
-            for key in now:
-                if key not in before:
-                    try:
-                        delattr(cls, key)
-                    except (AttributeError, TypeError):
-                        pass
-            for key, value in before.items():
-                if now.get(key, _MISSING) is not value:
-                    try:
-                        setattr(cls, key, value)
-                    except (AttributeError, TypeError):
-                        pass
-            if cls.__qualname__ != qualname:
-                cls.__qualname__ = qualname
+            _restore(cls, before, qualname)
         ns, old = self.ns, self.old
         for key in list(ns):
             if key not in old:
@@ -1285,6 +1292,33 @@ class _Reload:
                     a.cell_contents = kept
 
 
+class _NotUpdated(Exception):
+    """A class could not be updated in place; why says why."""
+
+    def __init__(self, why):
+        Exception.__init__(self, why)
+        self.why = why
+
+
+def _restore(cls, before, qualname):
+    """Give cls back the dict it had (before) and its qualified name."""
+    now = dict(cls.__dict__)
+    for key in now:
+        if key not in before:
+            try:
+                delattr(cls, key)
+            except (AttributeError, TypeError):
+                pass
+    for key, value in before.items():
+        if now.get(key, _MISSING) is not value:
+            try:
+                setattr(cls, key, value)
+            except (AttributeError, TypeError):
+                pass
+    if cls.__qualname__ != qualname:
+        cls.__qualname__ = qualname
+
+
 def _cache_settings(wrapper):
     try:
         params = getattr(wrapper, "cache_parameters", None)
@@ -1346,5 +1380,8 @@ def reload(module, patch=True):
         ctx.rollback()
         raise
     _leave(ctx)
-    ctx.finish()
+    try:
+        ctx.finish()
+    except Exception as e:  # the reload itself went well: say, not raise
+        report.replaced.append((ctx.name, "patching stopped: %r" % (e,)))
     return result, report

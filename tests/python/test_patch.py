@@ -698,6 +698,22 @@ class TestClasses(ModuleTest):
             self.assertEqual(m.P(2).show(), version)
         self.assertEqual(p.show(), "old")
 
+    def test_class_that_refuses_new_attributes_is_replaced(self):
+        src = """
+            class Frozen(type):
+                def __setattr__(cls, name, value):
+                    raise AttributeError("frozen")
+            class C(metaclass=Frozen):
+                def f(self):
+                    return %d
+        """
+        m = self.load(src % 1)
+        c = m.C()
+        report = self.reload(m, src % 2)
+        self.assertEqual(report.replaced, [
+            ("C", "it could not be updated in place: frozen")])
+        self.assertEqual((c.f(), m.C().f()), (1, 2))
+
     def test_class_made_by_a_call_is_replaced_at_each_reload(self):
         m = self.load("import collections\nP = collections.namedtuple("
                       "'P', 'x')\n")
