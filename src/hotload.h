@@ -201,6 +201,16 @@ void changes_clear(struct changes *);
 void changes_free(struct changes *);
 size_t changes_settle(struct changes *, struct filelist *, bool, bool);
 
+/* watch_fs.c: which file systems tell of every change (statfs on Linux). */
+enum watch_fs {
+	WATCH_FS_UNKNOWN, /* not looked at yet, or it cannot be */
+	WATCH_FS_LOCAL,   /* every change passes through this kernel */
+	WATCH_FS_REMOTE,  /* changes made on its other side send no event */
+};
+
+enum watch_fs watch_fs_kind(const char *, char *, size_t);
+void watch_fs_refresh(const char *);
+
 /* watch.c: waiting for files to change, with a backend per mechanism. */
 struct watch;
 
@@ -211,6 +221,16 @@ enum watch_result {
 	WATCH_SIGNAL,  /* a signal arrived */
 	WATCH_INPUT,   /* the input descriptor is readable */
 };
+
+/* The file system of a watched directory (watch_classify). */
+struct wfs {
+	unsigned char kind; /* enum watch_fs */
+	bool told;          /* its polling, or lack of it, was told */
+	char name[30];      /* its type, as watch_fs_kind names it */
+};
+
+/* How many of the files that changed last are polled at the full rate. */
+#define WATCH_RECENT 16
 
 struct watch_backend {
 	const char *name;
@@ -235,6 +255,13 @@ struct watch {
 	char *git_lock;       /* the index.lock of the git work tree the
 			       * files are in: git is busy while it exists */
 	void *priv;           /* the backend's own state */
+	bool poll_remote;     /* also poll the files on remote file systems */
+	struct wfs *fs;       /* per directory (up to nfs): its file system */
+	size_t nfs;
+	unsigned remote_gen;  /* counts directories found to be remote */
+	bool told_remote;     /* the remote directories at start were told */
+	size_t recent[WATCH_RECENT]; /* the files that changed last */
+	size_t nrecent;              /* changes recent has taken in all */
 };
 
 const struct watch_backend *watch_backend_find(const char *);
@@ -247,6 +274,25 @@ int64_t watch_quiet_ns(const struct watch *, const struct changes *);
 int watch_sweep(struct watch *, struct changes *);
 int watch_update(struct watch *, size_t, int64_t, struct changes *);
 int watch_adopt(struct watch *, size_t, struct changes *);
+bool watch_look_dir(struct watch *, size_t);
+void watch_classify(struct watch *, bool);
+bool watch_remote(const struct watch *, size_t);
+void watch_tell_remote(struct watch *);
+
+/*
+ * watch_poll.c: a set of files polled, every file or those on remote file
+ * systems: the ones that changed last and the --module files at the full
+ * rate, the others as often as 1/25 of a core allows.
+ */
+struct pollset;
+
+struct pollset *pollset_new(struct watch *, bool);
+void pollset_free(struct pollset *);
+size_t pollset_sync(struct pollset *);
+int64_t pollset_next(const struct pollset *);
+int pollset_look_due(struct pollset *, struct changes *);
+int pollset_look_last(struct pollset *, struct changes *,
+		      const struct changes *);
 
 extern const struct watch_backend watch_poll_backend;
 #ifdef HAVE_INOTIFY

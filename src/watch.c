@@ -200,6 +200,7 @@ watch_open(struct filelist *fl, const struct options *o)
 	w->quiet = o->quiet;
 	w->verbose = o->verbose;
 	w->can_fall_back = automatic;
+	w->poll_remote = automatic;
 	w->interval_ns = (int64_t)(o->interval_ms * 1e6);
 	w->settle_ns = w->interval_ns;
 	w->be = automatic ? backends[0] : watch_backend_find(o->watcher);
@@ -210,8 +211,10 @@ watch_open(struct filelist *fl, const struct options *o)
 		free(w);
 		return NULL;
 	}
+	watch_classify(w, false);
 	if (w->be->open(w) != 0) {
 		if (!automatic) {
+			free(w->fs);
 			free(w);
 			return NULL;
 		}
@@ -230,6 +233,7 @@ watch_close(struct watch *w)
 	if (w->be->close != NULL)
 		w->be->close(w);
 	free(w->git_lock);
+	free(w->fs);
 	free(w);
 }
 
@@ -326,6 +330,18 @@ watch_settle(struct watch *w, struct changes *out)
 	return n == WATCH_SIGNAL ? n : any;
 }
 
+/* Remember that file i changed, among the last WATCH_RECENT that did. */
+static void
+note_recent(struct watch *w, size_t i)
+{
+	size_t k, n = w->nrecent < WATCH_RECENT ? w->nrecent : WATCH_RECENT;
+
+	for (k = 0; k < n; k++)
+		if (w->recent[k] == i)
+			return;
+	w->recent[w->nrecent++ % WATCH_RECENT] = i;
+}
+
 /*
  * Look at file i again. Returns 1, after adding it to out, if it changed or
  * appeared; a file that disappeared is remembered as missing, for the next
@@ -337,16 +353,20 @@ watch_update(struct watch *w, size_t i, int64_t now, struct changes *out)
 	struct entry *e = &w->files->v[i];
 	bool existed = e->st.exists;
 
+	if (watch_remote(w, e->dir))
+		watch_fs_refresh(e->path);
 	switch (fstate_update(&e->st, e->path, now)) {
 	case FS_CHANGED:
 		e->appeared |= !existed;
 		changes_add(out, i);
+		note_recent(w, i);
 		return 1;
 	case FS_GONE:
 		/* Whether a round is for it is changes_settle's to say,
 		 * once the burst is over. */
 		e->went = true;
 		changes_add(out, i);
+		note_recent(w, i);
 		return 1;
 	case FS_SAME:
 		break;
@@ -367,8 +387,11 @@ watch_adopt(struct watch *w, size_t first, struct changes *out)
 	w->joined |= fl->n > first;
 	for (i = first; i < fl->n; i++) {
 		fl->v[i].appeared = true;
+		if (watch_remote(w, fl->v[i].dir))
+			watch_fs_refresh(fl->v[i].path);
 		fstate_read(&fl->v[i].st, fl->v[i].path, now_ns());
 		changes_add(out, i);
+		note_recent(w, i);
 		if (w->verbose)
 			hl_msg("new file: %s", fl->v[i].name);
 	}
@@ -392,9 +415,7 @@ watch_sweep(struct watch *w, struct changes *out)
 	for (i = 0; i < fl->n; i++)
 		count += watch_update(w, i, now_ns(), out);
 	for (i = 0; i < fl->ndirs; i++)
-		if (fl->dirs[i].root &&
-		    fstate_update(&fl->dirs[i].st, fl->dirs[i].path,
-		                  now_ns()) == FS_CHANGED)
+		if (fl->dirs[i].root && watch_look_dir(w, i))
 			filelist_rescan(fl, i);
 	count += watch_adopt(w, first, out);
 	/* What a sweep costs is the CPU time it takes: hotload being put off
@@ -405,4 +426,152 @@ watch_sweep(struct watch *w, struct changes *out)
 	if (w->sweep_cost_ns < wall / 5)
 		w->sweep_cost_ns = wall / 5;
 	return count;
+}
+
+/*
+ * Look at directory d again; returns whether it changed (its names may
+ * have).
+ */
+bool
+watch_look_dir(struct watch *w, size_t d)
+{
+	struct wdir *dir = &w->files->dirs[d];
+
+	if (watch_remote(w, d))
+		watch_fs_refresh(dir->path);
+	return fstate_update(&dir->st, dir->path, now_ns()) == FS_CHANGED;
+}
+
+/* Is directory d on a file system that sends no change events? */
+bool
+watch_remote(const struct watch *w, size_t d)
+{
+	return d < w->nfs && w->fs[d].kind == WATCH_FS_REMOTE;
+}
+
+/*
+ * Find the file system of each directory new to the list, and with retry,
+ * of those that could not be looked at before (missing, say). Directories
+ * on one device share their file system, so that most need no statfs.
+ */
+void
+watch_classify(struct watch *w, bool retry)
+{
+	struct filelist *fl = w->files;
+	size_t d, from = retry ? 0 : w->nfs, same = SIZE_MAX;
+	const struct wdir *dir;
+	struct wfs *fs;
+
+	if (fl->ndirs > w->nfs) {
+		w->fs = xreallocarray(w->fs, fl->ndirs, sizeof *w->fs);
+		memset(w->fs + w->nfs, 0, (fl->ndirs - w->nfs) * sizeof *w->fs);
+		w->nfs = fl->ndirs;
+	}
+	for (d = from; d < w->nfs; d++) {
+		fs = &w->fs[d];
+		dir = &fl->dirs[d];
+		if (fs->kind != WATCH_FS_UNKNOWN)
+			continue;
+		/* The directory before it, if on the same device. */
+		if (same != SIZE_MAX && dir->st.exists &&
+		    fl->dirs[same].st.dev == dir->st.dev &&
+		    fl->dirs[same].st.exists) {
+			fs->kind = w->fs[same].kind;
+			memcpy(fs->name, w->fs[same].name, sizeof fs->name);
+		} else {
+			fs->kind =
+			    watch_fs_kind(dir->path, fs->name, sizeof fs->name);
+		}
+		if (fs->kind == WATCH_FS_UNKNOWN)
+			continue;
+		same = d;
+		if (fs->kind == WATCH_FS_REMOTE)
+			w->remote_gen++;
+	}
+}
+
+/* How the user knows directory path: relative to the current one. */
+static const char *
+dir_name(const struct filelist *fl, const char *path)
+{
+	if (strcmp(path, fl->cwd) == 0)
+		return ".";
+	if (fl->cwdlen > 1 && strncmp(path, fl->cwd, fl->cwdlen) == 0 &&
+	    path[fl->cwdlen] == '/')
+		return path + fl->cwdlen + 1;
+	if (fl->cwdlen == 1 && path[0] == '/' && path[1] != '\0')
+		return path + 1;
+	return path;
+}
+
+/* Tell the directories on the file system named name not told yet. */
+static void
+tell_remote_kind(struct watch *w, const char *name)
+{
+	struct filelist *fl = w->files;
+	size_t d, i, files = 0, dirs = 0, shown = 0;
+	char list[512];
+	size_t used = 0;
+	bool *mine = xcalloc(w->nfs, sizeof *mine);
+
+	list[0] = '\0';
+	for (d = 0; d < w->nfs; d++)
+		mine[d] = watch_remote(w, d) && !w->fs[d].told &&
+		          strcmp(w->fs[d].name, name) == 0;
+	for (i = 0; i < fl->n; i++)
+		if (fl->v[i].dir < w->nfs && mine[fl->v[i].dir])
+			files++;
+	for (d = 0; d < w->nfs; d++) {
+		if (!mine[d])
+			continue;
+		w->fs[d].told = true;
+		/* A directory only looked at for a link's target holds
+		 * nothing watched. */
+		for (i = 0; i < fl->n && !fl->dirs[d].root; i++)
+			if (fl->v[i].dir == d)
+				break;
+		if (!fl->dirs[d].root && i == fl->n)
+			continue;
+		if (dirs++ < 3 && used < sizeof list)
+			used +=
+			    (size_t)snprintf(list + used, sizeof list - used,
+			                     "%s%s", shown++ ? ", " : "",
+			                     dir_name(fl, fl->dirs[d].path));
+	}
+	free(mine);
+	if (dirs == 0 || w->quiet || (w->told_remote && !w->verbose))
+		return;
+	if (dirs > 3 && used < sizeof list)
+		snprintf(list + used, sizeof list - used, " and %zu more",
+		         dirs - 3);
+	if (w->poll_remote)
+		hl_msg("polling %zu file%s in %zu director%s on a%s %s file "
+		       "system, which sends no change events: %s",
+		       files, files == 1 ? "" : "s", dirs,
+		       dirs == 1 ? "y" : "ies",
+		       strchr("aeiouns", name[0]) ? "n" : "", name, list);
+	else
+		hl_msg("%zu file%s in %zu director%s %s on a%s %s file system, "
+		       "which sends no change events: %s; changes made on its "
+		       "other side are seen only by a sweep every 2 s or more "
+		       "(--watcher=auto polls them)",
+		       files, files == 1 ? "" : "s", dirs,
+		       dirs == 1 ? "y" : "ies", files == 1 ? "is" : "are",
+		       strchr("aeiouns", name[0]) ? "n" : "", name, list);
+}
+
+/*
+ * Say which directories are on file systems that send no change events,
+ * and whether their files are polled: at start, and for directories that
+ * join later, with -v.
+ */
+void
+watch_tell_remote(struct watch *w)
+{
+	size_t d;
+
+	for (d = 0; d < w->nfs; d++)
+		if (watch_remote(w, d) && !w->fs[d].told)
+			tell_remote_kind(w, w->fs[d].name);
+	w->told_remote = true;
 }

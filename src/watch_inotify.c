@@ -3,8 +3,11 @@
  * directory that holds a watched file (not per file, so that a file replaced
  * by rename, or deleted and made again, stays watched). An event makes
  * hotload look again at the one file it names, and the stat comparison of
- * watch.c decides whether it changed. A slow sweep over every file catches
- * what events miss (network file systems, a full event queue).
+ * watch.c decides whether it changed. Files on file systems that send no
+ * events for the changes made on their other side (network and FUSE file
+ * systems, watch_fs.c) are polled too, unless --watcher=inotify was asked
+ * for. A slow sweep over every file catches what events miss (a full event
+ * queue).
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
@@ -51,6 +54,8 @@ struct ino {
 	struct changes touched; /* files named by the events being read */
 	int64_t next_safety;
 	int64_t next_retry;
+	struct pollset *remote; /* the files on remote file systems, or NULL */
+	unsigned told_gen;      /* w->remote_gen when they were last told */
 };
 
 static void fallback(struct watch *, const char *);
@@ -149,6 +154,25 @@ add_watch(struct watch *w, size_t d)
 	return 0;
 }
 
+/*
+ * Find the file systems of directories new to the list (with retry, of
+ * those that could not be looked at before), tell of the remote ones, and
+ * poll their files.
+ */
+static void
+sync_remote(struct watch *w, bool retry)
+{
+	struct ino *s = w->priv;
+
+	watch_classify(w, retry);
+	if (s->told_gen != w->remote_gen) {
+		s->told_gen = w->remote_gen;
+		watch_tell_remote(w);
+	}
+	if (s->remote != NULL)
+		pollset_sync(s->remote);
+}
+
 /* Watch the directories added to the list since the last call. */
 static int
 sync_dirs(struct watch *w)
@@ -164,6 +188,7 @@ sync_dirs(struct watch *w)
 			if (add_watch(w, s->ndirs_synced) != 0)
 				return -1;
 		}
+		sync_remote(w, false);
 	}
 	return 0;
 }
@@ -330,6 +355,8 @@ safety_sweep(struct watch *w, struct changes *out)
 	track_links(w, first);
 	if (sync_dirs(w) != 0)
 		fallback(w, NULL);
+	else
+		sync_remote(w, true);
 	return n;
 }
 
@@ -361,7 +388,35 @@ retry_unwatched(struct watch *w, struct changes *out)
 		count += watch_update(w, s->touched.idx[d], now_ns(), out);
 	changes_clear(&s->touched);
 	count += watch_adopt(w, first, out);
+	sync_remote(w, true);
 	return count;
+}
+
+/*
+ * Poll the files on remote file systems: the looks that are due, or with
+ * last, the one that ends the wait for the end of burst. Files and
+ * directories new in their root directories are watched. Returns how many
+ * changes were added to out.
+ */
+static int
+poll_remote(struct watch *w, struct changes *out, bool last,
+            const struct changes *burst)
+{
+	struct ino *s = w->priv;
+	struct filelist *fl = w->files;
+	size_t first = fl->n, ndirs = fl->ndirs;
+	int n;
+
+	n = last ? pollset_look_last(s->remote, out, burst)
+	         : pollset_look_due(s->remote, out);
+	if (fl->n > first || fl->ndirs > ndirs) {
+		track_links(w, first);
+		if (sync_dirs(w) != 0)
+			fallback(w, NULL);
+		else
+			sync_remote(w, false);
+	}
+	return n;
 }
 
 /*
@@ -429,6 +484,8 @@ ino_wait(struct watch *w, int input_fd, int64_t timeout_ns, struct changes *out)
 			n = safety_sweep(w, out);
 		else if (s->unwatched && now >= s->next_retry)
 			n = retry_unwatched(w, out);
+		if (!fell_back(w) && s->remote != NULL)
+			n += poll_remote(w, out, false, NULL);
 		if (fell_back(w))
 			return n > 0
 			           ? WATCH_CHANGED
@@ -438,6 +495,8 @@ ino_wait(struct watch *w, int input_fd, int64_t timeout_ns, struct changes *out)
 		until = s->next_safety;
 		if (s->unwatched && s->next_retry < until)
 			until = s->next_retry;
+		if (s->remote != NULL && pollset_next(s->remote) < until)
+			until = pollset_next(s->remote);
 		if (deadline >= 0 && deadline < until)
 			until = deadline;
 		switch (
@@ -465,27 +524,46 @@ ino_wait(struct watch *w, int input_fd, int64_t timeout_ns, struct changes *out)
 /*
  * Gather the rest of a burst: events until none comes for QUIET_NS, for
  * WRITER_QUIET_NS while a file written to is still open, or for longer once
- * several files changed (watch_quiet_ns); or until limit.
+ * several files changed (watch_quiet_ns); or until limit. Files on remote
+ * file systems are polled meanwhile, and once more at the end when the
+ * burst holds some.
  */
 static enum watch_result
 ino_settle(struct watch *w, struct changes *out, int64_t limit)
 {
 	struct ino *s = w->priv;
-	int64_t now, quiet;
+	int64_t now, quiet, end, until, last = mono_ns();
 	enum wake r;
-	int total = 0;
+	int total = 0, n;
 
 	while (!fell_back(w) && (now = mono_ns()) < limit) {
 		quiet = watch_quiet_ns(w, out);
 		if (s->nwriting && quiet < WRITER_QUIET_NS)
 			quiet = WRITER_QUIET_NS;
-		r = sig_poll(s->fd, -1,
-		             limit - now < quiet ? limit - now : quiet);
+		end = last + quiet < limit ? last + quiet : limit;
+		if (now >= end) {
+			/* Quiet: a last look at the remote files. */
+			if (s->remote == NULL ||
+			    (n = poll_remote(w, out, true, out)) == 0)
+				break;
+			total += n;
+			last = mono_ns();
+			continue;
+		}
+		until = end;
+		if (s->remote != NULL && pollset_next(s->remote) < until)
+			until = pollset_next(s->remote);
+		r = sig_poll(s->fd, -1, until > now ? until - now : 0);
 		if (r == WAKE_SIGNAL)
 			return WATCH_SIGNAL;
-		if (r != WAKE_FD)
-			break;
-		total += read_events(w, out);
+		if (r == WAKE_FD) {
+			total += read_events(w, out);
+			last = mono_ns();
+		} else if (s->remote != NULL &&
+		           (n = poll_remote(w, out, false, NULL)) > 0) {
+			total += n;
+			last = mono_ns();
+		}
 	}
 	if (!fell_back(w) && s->nwriting) {
 		memset(s->writing, 0, s->capwriting);
@@ -514,6 +592,7 @@ ino_close(struct watch *w)
 	free(s->dir_next);
 	free(s->writing);
 	changes_free(&s->touched);
+	pollset_free(s->remote);
 	free(s);
 	w->priv = NULL;
 }
@@ -550,6 +629,8 @@ ino_open(struct watch *w)
 	s->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (s->fd == -1)
 		goto fail;
+	if (w->poll_remote)
+		s->remote = pollset_new(w, false);
 	track_links(w, 0);
 	if (sync_dirs(w) != 0)
 		goto fail;

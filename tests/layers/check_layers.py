@@ -22,6 +22,7 @@ LAYERS = [
     ["filelist"],
     ["term"],
     ["sig"],
+    ["watch_fs"],
     ["watch", "watch_poll", "watch_inotify"],
     ["options"],
     ["host"],
