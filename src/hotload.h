@@ -26,6 +26,9 @@ int64_t mono_ns(void);
 int64_t cpu_ns(void);
 uint64_t hash_bytes(uint64_t, const void *, size_t);
 void hl_msg(const char *, ...) __attribute__((format(printf, 1, 2)));
+void hl_put(const char *);
+char *hl_escape(char *, size_t, const char *);
+size_t utf8_len(const char *);
 
 /* A string-keyed hash table of size_t values; keys are borrowed. */
 struct strmap {

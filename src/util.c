@@ -136,18 +136,129 @@ hash_bytes(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-/* Print a message of hotload's own to stderr, prefixed "hotload: ". */
+/*
+ * How many bytes at s make one well-formed UTF-8 character, as Python's
+ * decoder reads them: 0 for NUL and for a byte that starts none.
+ */
+size_t
+utf8_len(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+	size_t n, i;
+
+	if (c < 0x80)
+		return c != 0;
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4;
+	else
+		return 0;
+	/* The second byte's range rules out overlong forms, surrogates and
+	 * code points past U+10FFFF. */
+	if (c == 0xE0)
+		lo = 0xA0;
+	else if (c == 0xED)
+		hi = 0x9F;
+	else if (c == 0xF0)
+		lo = 0x90;
+	else if (c == 0xF4)
+		hi = 0x8F;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	return n;
+}
+
+/*
+ * How many bytes at s make one character that a terminal prints as text:
+ * 0 for control characters, the C1 controls U+0080 to U+009F among them
+ * (some terminals act on those as on ESC), and bytes that are not UTF-8.
+ */
+static size_t
+printable_len(const char *s)
+{
+	unsigned char c = (unsigned char)s[0];
+
+	if (c < 0x80)
+		return c >= 0x20 && c != 0x7F;
+	if (c == 0xC2 && (unsigned char)s[1] < 0xA0)
+		return 0;
+	return utf8_len(s);
+}
+
+/*
+ * Copy s into buf (len bytes, len > 0) with what a terminal would act on
+ * escaped, as git shows file names: \a \b \t \n \v \f \r for those
+ * controls, and \ooo in octal for the other control bytes (\033 for ESC),
+ * for the bytes of the C1 controls and for bytes that are not UTF-8. Text
+ * that does not fit is cut, never inside an escape. Returns buf.
+ */
+char *
+hl_escape(char *buf, size_t len, const char *s)
+{
+	static const char named[] = "abtnvfr"; /* \a to \r */
+	const unsigned char *p = (const unsigned char *)s;
+	size_t used = 0, n;
+	char esc[8];
+
+	while (*p != '\0') {
+		n = printable_len((const char *)p);
+		if (n > 0) {
+			if (used + n >= len)
+				break;
+			memcpy(buf + used, p, n);
+			used += n;
+			p += n;
+			continue;
+		}
+		if (*p >= '\a' && *p <= '\r')
+			snprintf(esc, sizeof esc, "\\%c", named[*p - '\a']);
+		else
+			snprintf(esc, sizeof esc, "\\%03o", *p);
+		n = strlen(esc);
+		if (used + n >= len)
+			break;
+		memcpy(buf + used, esc, n);
+		used += n;
+		p++;
+	}
+	buf[used] = '\0';
+	return buf;
+}
+
+/* Print a line of hotload's own to stderr, prefixed "hotload: ", as it is:
+ * text that is safe for a terminal (hl_escape). */
+void
+hl_put(const char *text)
+{
+	int saved = errno;
+
+	fprintf(stderr, "hotload: %s\n", text);
+	errno = saved;
+}
+
+/*
+ * Print a message of hotload's own to stderr, prefixed "hotload: ". Control
+ * characters in it, as a file name may hold, are escaped (hl_escape), so
+ * that a name cannot move the cursor or retitle the terminal.
+ */
 void
 hl_msg(const char *fmt, ...)
 {
-	char buf[4096];
+	char buf[4096], safe[4 * sizeof buf];
 	va_list ap;
 	int saved = errno;
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "hotload: %s\n", buf);
+	hl_put(hl_escape(safe, sizeof safe, buf));
 	errno = saved;
 }
 

@@ -134,9 +134,68 @@ test_strmap(void)
 	free(keys);
 }
 
+/* Check that hl_escape(buf of len bytes, s) gives want. */
+static void
+check_escape(const char *s, size_t len, const char *want)
+{
+	char buf[256];
+
+	CHECK_STR(hl_escape(buf, len, s), want);
+}
+
+static void
+test_escape(void)
+{
+	char buf[8];
+
+	check_escape("lib.py", 256, "lib.py");
+	check_escape("", 256, "");
+	check_escape("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x8d.py", 256,
+	             "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x8d.py");
+	/* A name that would retitle the terminal. */
+	check_escape("a\033]0;PWNED\a.py", 256, "a\\033]0;PWNED\\a.py");
+	check_escape("\b\t\n\v\f\r", 256, "\\b\\t\\n\\v\\f\\r");
+	check_escape("\x01\x1f\x7f", 256, "\\001\\037\\177");
+	check_escape("back\\slash", 256, "back\\slash");
+	/* C1 controls, as UTF-8 (CSI is U+009B) and as a raw byte. */
+	check_escape("x\xc2\x9b" "2J", 256, "x\\302\\2332J");
+	check_escape("x\x9b" "2J", 256, "x\\2332J");
+	check_escape("nbsp\xc2\xa0", 256, "nbsp\xc2\xa0");
+	/* Bytes that are not UTF-8: stray, overlong, surrogate, cut short,
+	 * past U+10FFFF. */
+	check_escape("\xff", 256, "\\377");
+	check_escape("\xc0\xaf", 256, "\\300\\257");
+	check_escape("\xed\xa0\x80", 256, "\\355\\240\\200");
+	check_escape("\xe2\x82", 256, "\\342\\202");
+	check_escape("\xf4\x90\x80\x80", 256, "\\364\\220\\200\\200");
+	/* Cut to fit, never inside an escape or a character. */
+	check_escape("abcdefghij", 5, "abcd");
+	check_escape("abc\033", 6, "abc");
+	check_escape("abc\033", 8, "abc\\033");
+	check_escape("ab\xc3\xa9", 4, "ab");
+	CHECK(hl_escape(buf, 1, "x") == buf && buf[0] == '\0');
+}
+
+static void
+test_utf8_len(void)
+{
+	CHECK(utf8_len("") == 0);
+	CHECK(utf8_len("a") == 1);
+	CHECK(utf8_len("\x1b") == 1);
+	CHECK(utf8_len("\xc2\x9b") == 2);
+	CHECK(utf8_len("\xe2\x82\xac") == 3);
+	CHECK(utf8_len("\xf0\x9f\x90\x8d") == 4);
+	CHECK(utf8_len("\xe0\x80\x80") == 0);
+	CHECK(utf8_len("\xf0\x8f\xbf\xbf") == 0);
+	CHECK(utf8_len("\x80") == 0);
+	CHECK(utf8_len("\xc3") == 0);
+}
+
 int
 main(void)
 {
+	test_escape();
+	test_utf8_len();
 	test_path_join_clean();
 	test_hash();
 	test_strmap();
