@@ -638,9 +638,10 @@ ino_open(struct watch *w)
 	s->next_retry = mono_ns() + RETRY_NS;
 	w->settle_ns = QUIET_NS;
 	if (w->verbose)
-		hl_msg("watching %zu files in %zu directories with %zu inotify "
-		       "watches",
-		       w->files->n, w->files->ndirs, s->nwatches);
+		hl_msg("watching %zu file%s in %zu director%s with %zu "
+		       "inotify watch%s", w->files->n, w->files->n == 1 ? "" : "s",
+		       w->files->ndirs, w->files->ndirs == 1 ? "y" : "ies",
+		       s->nwatches, s->nwatches == 1 ? "" : "es");
 	return 0;
 fail:
 	explain(s, errno, why, sizeof why);

@@ -355,8 +355,9 @@ poll_open(struct watch *w)
 {
 	w->priv = pollset_new(w, true);
 	if (w->verbose)
-		hl_msg("watching %zu files by polling every %.2f ms",
-		       w->files->n, (double)w->interval_ns / 1e6);
+		hl_msg("watching %zu file%s by polling every %.2f ms",
+		       w->files->n, w->files->n == 1 ? "" : "s",
+		       (double)w->interval_ns / 1e6);
 	return 0;
 }
 
