@@ -50,6 +50,19 @@ enum step_kind {
 	STEP_CALL,   /* call a Python step's run() (the Python API) */
 };
 
+/* How a step's last run went, for the status line and --events. */
+struct step_result {
+	int status;        /* its enum step_status, or -1: it did not run */
+	int64_t took_ns;   /* how long it ran */
+	char detail[256];  /* what the status line says of it, if not ok */
+	/* A Python exception that failed it (pyrun.c): its type and str(),
+	 * and the innermost place in the user's code (line 0: none). */
+	char error_type[128];
+	char error_message[1024];
+	char error_file[4096];
+	long error_line;
+};
+
 struct step {
 	enum step_kind kind;
 	const char *arg;       /* module name as given, or shell command */
@@ -60,7 +73,11 @@ struct step {
 	const char *post_hook; /* function called after import or reload */
 	void *obj;             /* the Python object that runs the step */
 	pid_t group;           /* -r: the process group of its last run */
+	struct step_result result;
 };
+
+/* --color: when status lines are in colour. */
+enum color { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
 struct options {
 	struct step *steps;
@@ -86,6 +103,10 @@ struct options {
 	char **ignores;      /* --ignore patterns (borrowed from argv) */
 	size_t nignores;
 	bool no_ignore;      /* only hidden names are left out of DIRs */
+	bool pdb;            /* debug a failed Python step post-mortem */
+	enum color color;
+	const char *events; /* --events: the file a JSON line per round goes
+			     * to (absolute once hotload starts), or NULL */
 };
 
 enum parse_result { PARSE_OK, PARSE_EXIT, PARSE_ERROR };
@@ -383,12 +404,16 @@ struct round {
 	unsigned long count;
 	bool stdin_null; /* commands read /dev/null, not our stdin */
 	int64_t start;   /* when the round began (monotonic) */
-	char line[1024]; /* the status line, as far as the steps went */
+	int64_t wall;    /* the same, on the wall clock */
+	const struct changes *chg; /* what it runs for */
 };
 
 enum step_status round_run(struct round *, const struct changes *, bool);
 enum step_status round_report(struct round *, enum step_status);
 void round_clear_terminal(void);
+
+/* events.c: --events, a line of JSON per round. */
+void events_write(const char *, const struct round *, int);
 
 /* loop.c: rounds as files change. */
 enum loop_result {

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hotload.h"
@@ -34,12 +36,51 @@ stop_now(void)
 	finish(EXIT_FAIL);
 }
 
+/*
+ * When none of the FILE and DIR operands exists (a name mistyped, as in
+ * hotload -m lib lbi.py), say so in one message and exit: there would be
+ * nothing to watch.
+ */
+static void
+check_some_exist(const struct options *o)
+{
+	char names[512] = "";
+	struct stat st;
+	size_t i, used = 0;
+	int error = 0;
+
+	for (i = 0; i < o->npaths; i++) {
+		if (stat(o->paths[i], &st) == 0)
+			return;
+		if (i == 0)
+			error = errno;
+		else if (errno != error)
+			error = -1;
+		if (i < 3)
+			used += (size_t)snprintf(names + used, sizeof names - used,
+			                         "%s%s", i ? ", " : "",
+			                         o->paths[i]);
+		if (used >= sizeof names)
+			used = sizeof names - 1;
+	}
+	if (o->npaths > 3)
+		snprintf(names + used, sizeof names - used, " and %zu more",
+		         o->npaths - 3);
+	hl_msg("%s: %s, and there is nothing else to watch (check the "
+	       "name%s; see hotload(1))",
+	       names, error > 0 ? strerror(error) : "cannot be looked at",
+	       o->npaths > 1 ? "s" : "");
+	exit(EXIT_FAIL);
+}
+
 /* Fill fl from the arguments, or from stdin when there are none. */
 static void
 read_files(const struct options *o, struct filelist *fl)
 {
 	size_t i;
 
+	if (o->npaths > 0 && !(o->once && !o->postpone))
+		check_some_exist(o);
 	for (i = 0; i < o->npaths; i++)
 		filelist_add(fl, o->paths[i], true);
 	/* One round right away needs no list: stdin may never end. */
@@ -89,6 +130,20 @@ check_options(struct options *o)
 		       o->once ? "--once" : "--non-interactive");
 		return false;
 	}
+	if (o->pdb && o->non_interactive) {
+		hl_msg("--pdb debugs at the terminal; it cannot go with "
+		       "--non-interactive");
+		return false;
+	}
+	if (o->pdb && !isatty(STDIN_FILENO)) {
+		tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
+		if (tty == -1) {
+			hl_msg("--pdb needs a terminal to debug at, and there "
+			       "is none");
+			return false;
+		}
+		close(tty);
+	}
 	if (o->repl && !isatty(STDIN_FILENO)) {
 		/* The file list came on stdin: the prompt reads the terminal.
 		 */
@@ -99,6 +154,76 @@ check_options(struct options *o)
 		}
 		close(tty);
 	}
+	return true;
+}
+
+/*
+ * HOTLOAD_RECURSIVE in the environment: -R when it is its own name, 1, true
+ * or yes, in any case; nothing, 0, false or no leave -R as it is; any other
+ * value is said once.
+ */
+static void
+read_recursive(struct options *o)
+{
+	static const char *const on[] = {"HOTLOAD_RECURSIVE", "1", "true",
+	                                 "yes"};
+	static const char *const off[] = {"", "0", "false", "no"};
+	const char *env = getenv("HOTLOAD_RECURSIVE");
+	size_t i;
+
+	if (env == NULL)
+		return;
+	for (i = 0; i < sizeof on / sizeof on[0]; i++) {
+		if (strcasecmp(env, on[i]) == 0) {
+			o->recursive = true;
+			return;
+		}
+		if (strcasecmp(env, off[i]) == 0)
+			return;
+	}
+	hl_msg("HOTLOAD_RECURSIVE=%s is not understood, and left off: set it "
+	       "to 1, true or yes for what -R does",
+	       env);
+}
+
+/*
+ * --events FILE: make its name absolute (Python code may change directory)
+ * and create it, so that a directory walk finds it if it is among the
+ * files to watch. Returns false after a message if it cannot be written.
+ */
+static bool
+open_events(struct options *o, const struct filelist *fl)
+{
+	char *path;
+	int fd;
+
+	if (o->events == NULL)
+		return true;
+	path = path_join_clean(fl->cwd, fl->cwdlen, o->events);
+	o->events = path;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+	if (fd == -1) {
+		hl_msg("--events %s: %s", path, strerror(errno));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+/*
+ * Is the --events file among the files to watch? Each round's line would
+ * then start another round: say so.
+ */
+static bool
+events_watched(const struct options *o, struct filelist *fl)
+{
+	if (o->events == NULL || !filelist_has(fl, o->events))
+		return false;
+	hl_msg("--events %s: the file is among the files watched, so that "
+	       "each round's line would start another round; give one out "
+	       "of them, or a hidden name such as .hotload-events.jsonl, "
+	       "which directories leave out",
+	       o->events);
 	return true;
 }
 
@@ -126,7 +251,6 @@ main(int argc, char **argv)
 	struct watch *w = NULL;
 	enum step_status st;
 	enum loop_result end;
-	const char *env;
 	bool python, watching;
 
 	open_std_fds();
@@ -140,10 +264,7 @@ main(int argc, char **argv)
 	}
 	options = &opt;
 	setenv("HOTLOAD_RUNNING", "1", 1);
-	env = getenv("HOTLOAD_RECURSIVE");
-	if (env != NULL &&
-	    (strcmp(env, "HOTLOAD_RECURSIVE") == 0 || strcmp(env, "1") == 0))
-		opt.recursive = true;
+	read_recursive(&opt);
 	python = options_has_module(&opt) || opt.repl;
 	if (sig_init(python, true) != 0) {
 		hl_msg("cannot create a pipe: %s", strerror(errno));
@@ -156,8 +277,10 @@ main(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	filelist_ignore(&files, &opt);
+	if (!open_events(&opt, &files))
+		return EXIT_FAIL;
 	read_files(&opt, &files);
-	if (!check_options(&opt))
+	if (!check_options(&opt) || events_watched(&opt, &files))
 		return EXIT_USAGE;
 	/* One round and out needs no watcher; else watch, then look. */
 	watching = !(opt.once && !opt.postpone);

@@ -16,6 +16,9 @@
 enum {
 	OPT_PRE_HOOK = 256,
 	OPT_POST_HOOK,
+	OPT_PDB,
+	OPT_EVENTS,
+	OPT_COLOR,
 	OPT_NO_CLEAR,
 	OPT_WATCHER,
 	OPT_REPL,
@@ -87,9 +90,18 @@ static const struct optdef optdefs[] = {
 	{OPT_REPL, "repl", NULL,
 	 "after the first round, a Python prompt that sees the\n"
 	 "newest code; saves still run rounds"},
+	{OPT_PDB, "pdb", NULL,
+	 "when Python code fails, debug it post-mortem with pdb\n"
+	 "at the terminal; leaving pdb goes back to watching"},
 	{'n', "non-interactive", NULL,
 	 "never read keys from the terminal (Enter: run a round,\n"
 	 "q: quit; read when stdin carries the file list)"},
+	{OPT_EVENTS, "events", "FILE",
+	 "append a line of JSON to FILE after each round: its\n"
+	 "outcome, changed files, steps and Python errors"},
+	{OPT_COLOR, "color", "WHEN",
+	 "status lines in colour: auto (on a terminal, unless\n"
+	 "NO_COLOR is set), always or never"},
 	{'q', "quiet", NULL, "print no status lines"},
 	{'v', "verbose", NULL,
 	 "say how files are watched and which ones changed"},
@@ -270,6 +282,16 @@ parse_ext(struct options *o, const char *arg, FILE *err)
 {
 	char *ext;
 
+	if (arg[0] == '-') {
+		/* -e -r true: the ending was left out, and an option taken
+		 * for it. */
+		fprintf(err,
+			"hotload: --ext '%s': that is an option, not a file "
+			"ending; -e needs its ending right after it, as in "
+			"-e py\n",
+			arg);
+		return false;
+	}
 	if (arg[0] == '\0' || strcmp(arg, ".") == 0 || strchr(arg, '/')) {
 		fprintf(err,
 			"hotload: --ext '%s': give a file ending such as .py\n",
@@ -303,6 +325,39 @@ parse_ignore(struct options *o, const char *arg, FILE *err)
 				   sizeof *o->ignores);
 	o->ignores[o->nignores++] = (char *)arg;
 	return true;
+}
+
+/* --events FILE: a file, since standard output is the program's. */
+static bool
+parse_events(struct options *o, const char *arg, FILE *err)
+{
+	if (arg[0] == '\0' || strcmp(arg, "-") == 0) {
+		fprintf(err,
+			"hotload: --events '%s': give a file, such as "
+			".hotload-events.jsonl (standard output is the "
+			"program's)\n",
+			arg);
+		return false;
+	}
+	o->events = arg;
+	return true;
+}
+
+/* --color WHEN: auto, always or never, in enum color's order. */
+static bool
+parse_color(struct options *o, const char *arg, FILE *err)
+{
+	static const char *const whens[] = {"auto", "always", "never"};
+	size_t i;
+
+	for (i = 0; i < sizeof whens / sizeof whens[0]; i++)
+		if (strcmp(arg, whens[i]) == 0) {
+			o->color = (enum color)i;
+			return true;
+		}
+	fprintf(err, "hotload: --color '%s': give auto, always or never\n",
+		arg);
+	return false;
 }
 
 /* Read arg as a number above lo (or equal to it, if lo_ok) up to hi. */
@@ -562,6 +617,15 @@ options_parse(struct options *o, int argc, char **argv, FILE *err)
 			break;
 		case 'n':
 			o->non_interactive = true;
+			break;
+		case OPT_PDB:
+			o->pdb = true;
+			break;
+		case OPT_EVENTS:
+			ok = parse_events(o, optarg, err);
+			break;
+		case OPT_COLOR:
+			ok = parse_color(o, optarg, err);
 			break;
 		case OPT_RESTART:
 			o->restart = true;

@@ -21,6 +21,9 @@ static PyObject *module;       /* the hotload module */
 static struct filelist *files; /* the files watched */
 static pid_t main_pid;
 static int start_dir = -1;
+static struct step *current;   /* the step that runs */
+static bool debugging;         /* --pdb, for the step that runs */
+static PyObject *debug_exc;    /* what it is to debug when it is over */
 
 static const struct host python_host;
 
@@ -151,10 +154,82 @@ flush_stream(const char *name)
 }
 
 /*
+ * Copy the text of the str obj into buf (len bytes) with its exact bytes:
+ * its file system encoding for a file name (fs), else UTF-8, a character
+ * that has no bytes (a lone surrogate) escaped. The text is cut, if it
+ * must be, before a character.
+ */
+static void
+copy_text(PyObject *obj, bool fs, char *buf, size_t len)
+{
+	PyObject *bytes = NULL;
+	size_t n = 0;
+
+	if (obj != NULL && PyUnicode_Check(obj)) {
+		bytes = fs ? PyUnicode_EncodeFSDefault(obj)
+		           : PyUnicode_AsEncodedString(obj, "utf-8",
+		                                       "surrogateescape");
+		if (bytes == NULL) {
+			PyErr_Clear();
+			bytes = PyUnicode_AsEncodedString(obj, "utf-8",
+			                                  "backslashreplace");
+		}
+	}
+	if (bytes != NULL) {
+		n = (size_t)PyBytes_GET_SIZE(bytes);
+		if (n >= len) {
+			n = len - 1;
+			while (n > 0 && (PyBytes_AS_STRING(bytes)[n] & 0xC0) ==
+			                    0x80)
+				n--;
+		}
+		memcpy(buf, PyBytes_AS_STRING(bytes), n);
+	}
+	buf[n] = '\0';
+	Py_XDECREF(bytes);
+	PyErr_Clear();
+}
+
+/*
+ * Note exc, which failed the step that runs, in the step's result: its
+ * type, its message, and its place in the user's code (_error_place).
+ */
+static void
+note_error(PyObject *exc)
+{
+	struct step_result *res = current ? &current->result : NULL;
+	PyObject *place;
+	long line;
+
+	if (res == NULL)
+		return;
+	place = PyObject_CallMethod(module, "_error_place", "O", exc);
+	if (place == NULL || !PyTuple_Check(place) ||
+	    PyTuple_GET_SIZE(place) != 4) {
+		drop_error();
+		Py_XDECREF(place);
+		return;
+	}
+	copy_text(PyTuple_GET_ITEM(place, 0), false, res->error_type,
+	          sizeof res->error_type);
+	copy_text(PyTuple_GET_ITEM(place, 1), false, res->error_message,
+	          sizeof res->error_message);
+	copy_text(PyTuple_GET_ITEM(place, 2), true, res->error_file,
+	          sizeof res->error_file);
+	line = PyLong_AsLong(PyTuple_GET_ITEM(place, 3));
+	res->error_line = line > 0 ? line : 0;
+	PyErr_Clear();
+	Py_DECREF(place);
+}
+
+/*
  * Print the exception being raised without the frames that are not the
  * user's: hotload's and the import system's before the user's code. What
  * the code printed before it raised comes first, as in python, even when
- * stdout is a pipe and stderr is not buffered.
+ * stdout is a pipe and stderr is not buffered. As in python, sys.last_exc
+ * (3.12 on), sys.last_type, sys.last_value and sys.last_traceback hold it
+ * then, so that pdb.pm() debugs it at the --repl prompt; with --pdb, it is
+ * debugged once the step is over.
  */
 static void
 print_exception(void)
@@ -174,8 +249,60 @@ print_exception(void)
 	PyErr_Clear();
 	PyException_SetTraceback(exc, tb ? tb : Py_None);
 	Py_XDECREF(tb);
+	note_error(exc);
+	if (debugging) {
+		Py_XDECREF(debug_exc);
+		Py_INCREF(exc);
+		debug_exc = exc;
+	}
 	restore_exception(exc);
-	PyErr_PrintEx(0);
+	PyErr_PrintEx(1);
+}
+
+/* stopping(): has a signal asked hotload to end? (for the debugger) */
+static PyObject *
+stopping(PyObject *self, PyObject *unused)
+{
+	(void)self;
+	(void)unused;
+	return PyBool_FromLong(sig_caught() != 0);
+}
+
+static PyMethodDef stopping_def = {"stopping", stopping, METH_NOARGS, NULL};
+
+/*
+ * --pdb: the step that failed is over; debug the last exception it printed
+ * post-mortem, at the terminal, until the user leaves the debugger. Not if
+ * a signal asked hotload to end, nor when a change stopped the step.
+ */
+static void
+debug_failure(enum step_status st)
+{
+	PyObject *exc = debug_exc, *stop, *r = NULL;
+	int (*hook)(void) = PyOS_InputHook;
+
+	debug_exc = NULL;
+	if (exc == NULL)
+		return;
+	if (st == STEP_FAILED && sig_caught() == 0) {
+		pyrun_flush();
+		/* The prompt of --repl runs rounds from the input hook:
+		 * not while the debugger reads lines. */
+		PyOS_InputHook = NULL;
+		stop = PyCFunction_New(&stopping_def, NULL);
+		if (stop != NULL)
+			r = PyObject_CallMethod(module, "_post_mortem", "OO",
+			                        exc, stop);
+		PyOS_InputHook = hook;
+		Py_XDECREF(stop);
+		if (r == NULL && PyErr_ExceptionMatches(PyExc_KeyboardInterrupt))
+			drop_error();
+		else if (r == NULL)
+			PyErr_PrintEx(0);
+		Py_XDECREF(r);
+		pyrun_flush();
+	}
+	Py_DECREF(exc);
 }
 
 /* Print str(obj) and a newline to sys.stderr. */
@@ -407,6 +534,8 @@ module_step(struct round *rd, struct step *s, char *detail, size_t len)
 	char what[300];
 
 	detail[0] = '\0';
+	current = s;
+	debugging = rd->opt->pdb;
 	running_step.detail = detail;
 	running_step.len = len;
 	running_step.st = STEP_OK;
@@ -431,6 +560,9 @@ module_step(struct round *rd, struct step *s, char *detail, size_t len)
 		st = STEP_RESTART;
 		snprintf(detail, len, "stopped for a change");
 	}
+	debug_failure(st);
+	debugging = false;
+	current = NULL;
 	return after_python(st, detail, len);
 }
 
@@ -442,12 +574,14 @@ call_step(struct step *s, char *detail, size_t len)
 	enum step_status st = STEP_OK;
 
 	detail[0] = '\0';
+	current = s;
 	if (run != NULL)
 		r = PyObject_CallFunctionObjArgs(run, s->obj, NULL);
 	if (r == NULL)
 		st = step_exception("", detail, len);
 	Py_XDECREF(r);
 	Py_XDECREF(run);
+	current = NULL;
 	return after_python(st, detail, len);
 }
 

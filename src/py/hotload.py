@@ -11,6 +11,7 @@
 #   reloading  loading watched modules fresh, reloading changed modules in
 #              the order of their imports (_reload), keep() and forget()
 #   api        the steps of the Python API, as in the tool hotload grew from
+#   diagnose   where an error is, post-mortem debugging, and hints
 #   session    what the C part calls to run a session's steps
 #   repl       the prompt of --repl
 # The public API is __all__: what the module holds besides its submodules.
@@ -33,7 +34,8 @@ _DEFINED_BY_C = ("_is_watched", "_report_failure", "hotload")
 # apart by, and the functions it calls.
 _USED_BY_C = ("_CommandLineModule", "ReloadedPythonModule", "Command",
               "ClearTerminal", "_run_step", "_session", "_forget_listings",
-              "_repl_start", "_repl_refresh", "_repl")
+              "_repl_start", "_repl_refresh", "_repl", "_error_place",
+              "_post_mortem")
 # Attributes C uses on step objects: a module step's _step_run() and
 # _failed_part, a Command's command, and run to know a step.
 _STEP_ATTRIBUTES = ("_step_run", "_failed_part", "command", "run")
@@ -113,6 +115,7 @@ from hotload.api import (  # noqa: E402
 from hotload.session import (  # noqa: E402
     _CommandLineModule, _run_step, _session, _forget_listings)
 from hotload.repl import _repl_start, _repl_refresh, _repl  # noqa: E402
+from hotload.diagnose import _error_place, _post_mortem  # noqa: E402
 
 # They are this module's, as they were when it was one file: help(hotload)
 # lists them, and their repr and pickles name hotload.

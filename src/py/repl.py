@@ -69,8 +69,14 @@ def _repl():
     """The prompt, until exit() or Ctrl-D."""
     import code
     first = _repl_names[0] if _repl_names else None
-    here = ("%s and its names are here, and follow every save.\n" % first
-            if first else "Saves still run rounds.\n")
+    if first is None:
+        here = "Saves still run rounds.\n"
+    elif first in sys.modules:
+        here = "%s and its names are here, and follow every save.\n" % first
+    else:
+        here = ("%s did not import (the error is above); the prompt works "
+                "all the same, and %s and its names come once a save "
+                "mends it.\n" % (first, first))
     code.interact(banner="hotload %s, Python %s. %sexit() or Ctrl-D "
                   "leaves." % (hotload.__version__, sys.version.split()[0],
                                here),

@@ -4,15 +4,21 @@ import importlib
 import inspect
 
 import hotload
-from hotload import reloading
+from hotload import diagnose, reloading
 from hotload.api import ReloadedPythonModule
 
 
 def _call(module, dotted):
-    """Call the function of module named by a dotted name."""
+    """Call the function of module named by a dotted name; a name that is
+    not there gets a suggestion of the closest one."""
     target = module
     for part in dotted.split("."):
-        target = getattr(target, part)
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            if part in dir(target):
+                raise  # the attribute is there, and raised it itself
+            raise diagnose._no_attribute(target, part) from None
     return target()
 
 
@@ -23,6 +29,7 @@ class _CommandLineModule(ReloadedPythonModule):
         super().__init__(name)
         self.pre_hook, self.post_hook = pre_hook, post_hook
         self.recursive = recursive
+        self._hinted = False  # the main() hint was given
 
     def pre_reload_hook(self, module):
         if self.pre_hook:
@@ -31,6 +38,9 @@ class _CommandLineModule(ReloadedPythonModule):
     def post_reload_hook(self, module):
         if self.post_hook:
             _call(module, self.post_hook)
+        elif not self._hinted:
+            self._hinted = True
+            diagnose._main_guard_hint(module)
 
     def _part(self, hook):
         name = self.pre_hook if hook == "pre" else self.post_hook

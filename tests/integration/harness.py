@@ -48,6 +48,8 @@ if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
 # ("\r\033[K" at the --repl prompt).
 ROUND = re.compile(r"(?:^|\x1b\[K)hotload: round (\d+) (ok|failed|restarted)",
                    re.M)
+# Colours, as hotload's status lines have them on a terminal (--color).
+COLOR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def rounds_in(text):
@@ -202,10 +204,12 @@ class Hotload:
             return self.out.decode(errors="replace")
 
     def stderr(self):
-        """hotload's own messages (on a terminal, everything it printed)."""
+        """hotload's own messages (on a terminal, everything it printed,
+        without colours)."""
         with self.lock:
-            return (self.out if self.tty else self.err).decode(
-                errors="replace")
+            if self.tty:
+                return COLOR.sub("", self.out.decode(errors="replace"))
+            return self.err.decode(errors="replace")
 
     def rounds(self):
         """The rounds reported so far, as (number, 'ok' or 'failed')."""

@@ -11,7 +11,8 @@ CLEAR = "\033[H\033[2J\033[3J"
 
 class Usage(TestCase):
     def test_no_files_and_stdin_a_terminal_is_a_usage_error(self):
-        h = self.start("-m", "lib", tty=True)
+        # With a --module, --auto is what happens instead (test_auto).
+        h = self.start("-r", "true", tty=True)
         self.assertEqual(h.wait_exit(), 2)
         self.assertIn("no files to watch: name them as arguments or pipe "
                       "them in", h.stderr())
@@ -41,6 +42,22 @@ class Usage(TestCase):
         self.assertEqual(status, 2)
         self.assertIn("nothing to do: give a step such as --module", err)
 
+    def test_an_option_after_e_is_a_usage_error(self):
+        self.write("lib.py", "")
+        status, out, err = self.run_hotload("-e", "-r", "true", "lib.py")
+        self.assertEqual(status, 2)
+        self.assertIn("hotload: --ext '-r': that is an option, not a file "
+                      "ending; -e needs its ending right after it, as in "
+                      "-e py", err)
+        self.assertNotIn("nothing to do", err)
+
+    def test_bad_color(self):
+        status, out, err = self.run_hotload("--color", "sometimes", "-r",
+                                            "true", ".")
+        self.assertEqual(status, 2)
+        self.assertIn("--color 'sometimes': give auto, always or never",
+                      err)
+
     def test_bad_interval(self):
         for bad in ("0", "-1", "abc", "nan"):
             status, out, err = self.run_hotload("-i", bad, "-r", "true", ".")
@@ -67,8 +84,17 @@ class NothingToWatch(TestCase):
         status, out, err = self.run_hotload("-r", "true", "nope.py",
                                             "gone.py")
         self.assertEqual(status, 1)
-        self.assertIn("nope.py: No such file or directory", err)
-        self.assertIn("nothing to watch: none of the files exist", err)
+        self.assertEqual(err, "hotload: nope.py, gone.py: No such file or "
+                         "directory, and there is nothing else to watch "
+                         "(check the names; see hotload(1))\n")
+
+    def test_a_mistyped_name_is_one_message(self):
+        self.write("lib.py", "")
+        status, out, err = self.run_hotload("-m", "lib", "lbi.py")
+        self.assertEqual(status, 1)
+        self.assertEqual(err, "hotload: lbi.py: No such file or directory, "
+                         "and there is nothing else to watch (check the "
+                         "name; see hotload(1))\n")
 
     def test_a_missing_file_is_watched_until_it_appears(self):
         self.write("here.txt", "")
@@ -255,3 +281,154 @@ class Clear(TestCase):
                                             "f.txt")
         self.assertEqual(out, "ran\n")
         self.assertNotIn("\033", err)
+
+
+class Color(TestCase):
+    """Status lines in colour on a terminal: ok green, failed red,
+    restarted yellow."""
+
+    GREEN, RED, YELLOW, OFF = "\033[32m", "\033[31m", "\033[33m", "\033[m"
+
+    def raw(self, *args, rounds=1, **env):
+        """hotload on a terminal, once it has printed rounds status lines;
+        its output, colours and all, is in h.out."""
+        self.write("f.txt", "")
+        e = clean_env(**dict({"TERM": "xterm"}, **env))
+        if "NO_COLOR" not in env:
+            e.pop("NO_COLOR", None)
+        h = self.start(*args, "f.txt", tty=True, env=e)
+        h.wait_rounds(rounds)
+        return h
+
+    def test_ok_is_green_and_failed_red_on_a_terminal(self):
+        h = self.raw("-r", "true", "-r", "exit 2")
+        out = h.out.decode()
+        self.assertIn("hotload: round 1 %sfailed%s in " % (self.RED,
+                                                          self.OFF), out)
+        self.assertIn(": 'true' %sok%s, 'exit 2' %sexit 2%s" % (
+            self.GREEN, self.OFF, self.RED, self.OFF), out)
+        self.assertEqual(h.rounds(), [(1, "failed")])
+
+    def test_restarted_is_yellow(self):
+        h = self.raw("--restart", "-r", "echo go; sleep 60", rounds=0)
+        h.wait_out("go")
+        write(self.path("f.txt"), "x")
+        h.wait_rounds(1)
+        self.assertIn("round 1 %srestarted%s" % (self.YELLOW, self.OFF),
+                      h.out.decode())
+
+    def test_no_color_turns_it_off(self):
+        h = self.raw("-r", "true", NO_COLOR="1")
+        self.assertNotIn("\033[", h.out.decode())
+
+    def test_an_empty_no_color_does_not(self):
+        h = self.raw("-r", "true", NO_COLOR="")
+        self.assertIn(self.GREEN, h.out.decode())
+
+    def test_a_dumb_terminal_gets_none(self):
+        h = self.raw("-r", "true", TERM="dumb")
+        self.assertNotIn("\033[", h.out.decode())
+
+    def test_color_never_and_always_override(self):
+        h = self.raw("--color=never", "-r", "true")
+        self.assertNotIn("\033[", h.out.decode())
+        h = self.raw("--color", "always", "-r", "true", NO_COLOR="1")
+        self.assertIn(self.GREEN, h.out.decode())
+        status, out, err = self.run_hotload("--color=always", "-1", "-r",
+                                            "true", "f.txt")
+        self.assertIn("%sok%s" % (self.GREEN, self.OFF), err)
+
+    def test_never_into_a_pipe_or_a_file(self):
+        self.write("f.txt", "")
+        log = self.path("log")
+        with open(log, "w") as f:
+            subprocess.run(["sh", "-c", '"$@" 2>&1', "sh", BIN, "-1", "-r",
+                            "true", "f.txt"], cwd=self.dir, stdout=f,
+                           env=clean_env(TERM="xterm"), check=True)
+        with open(log) as f:
+            text = f.read()
+        self.assertIn("round 1 ok", text)
+        self.assertNotIn("\033", text)
+
+
+class FirstDay(TestCase):
+    """Rough edges a new user meets on the first day."""
+
+    def test_watching_one_file_in_one_directory(self):
+        self.write("f.txt", "")
+        h = self.start("-v", "-r", "true", "f.txt")
+        h.wait_rounds(1)
+        err = h.stderr()
+        if "inotify watch" in err:
+            self.assertIn("watching 1 file in 1 directory with 1 inotify "
+                          "watch\n", err)
+        else:
+            self.assertIn("watching 1 file by polling", err)
+        self.assertNotIn("1 files", err)
+        self.assertNotIn("1 directories", err)
+        self.write("g.txt", "")
+        h = self.start("-v", "-r", "true", "f.txt", "g.txt")
+        h.wait_rounds(1)
+        self.assertRegex(h.stderr(), "watching 2 files (in 1 directory "
+                         "with 1 inotify watch|by polling)")
+
+    def test_a_misspelt_hook_gets_a_suggestion(self):
+        self.write("lib.py", "def main():\n    print('main ran')\n")
+        for hook in ("mian", "maim", "Main"):
+            with self.subTest(hook):
+                status, out, err = self.run_hotload(
+                    "-1", "-m", "lib", "--post-hook", hook, "lib.py")
+                self.assertEqual(status, 1)
+                self.assertIn("AttributeError: module 'lib' has no "
+                              "attribute '%s'. Did you mean: 'main'?\n"
+                              % hook, err)
+                self.assertEqual(err.count("Did you mean"), 1)
+
+    def test_a_dotted_hook_gets_a_suggestion_too(self):
+        self.write("lib.py", "class App:\n"
+                   "    def run(self):\n        pass\n\napp = App()\n")
+        status, out, err = self.run_hotload("-1", "-m", "lib", "--post-hook",
+                                            "app.rnu", "lib.py")
+        self.assertIn("AttributeError: 'App' object has no attribute 'rnu'. "
+                      "Did you mean: 'run'?", err)
+
+    def test_a_hook_that_raises_attributeerror_itself_is_left_alone(self):
+        self.write("lib.py", "def main():\n    return object().nope\n")
+        status, out, err = self.run_hotload("-1", "-m", "lib", "--post-hook",
+                                            "main", "lib.py")
+        self.assertIn("AttributeError: 'object' object has no attribute "
+                      "'nope'", err)
+        self.assertIn('line 2, in main', err)
+
+    def test_main_guarded_by_name_is_said_once(self):
+        self.write("app.py", "def main():\n    print('main ran')\n\n"
+                   "if __name__ == '__main__':\n    main()\n")
+        h = self.start("-m", "app", "app.py")
+        h.wait_rounds(1)
+        write(self.path("app.py"), "def main():\n    print('main ran')\n\n"
+              "if '__main__' == __name__:\n    main()\n")
+        h.wait_rounds(2)
+        hint = ('hotload: app: the code under if __name__ == "__main__": '
+                'does not run, since hotload imports app as a module; '
+                '--post-hook main runs main() after every import\n')
+        self.assertEqual(h.stderr().count(hint), 1, h.stderr())
+        self.assertNotIn("main ran", h.stdout())
+
+    def test_main_guard_hint_without_a_function_to_name(self):
+        self.write("app.py", "if __name__ == '__main__':\n"
+                   "    print('script')\n")
+        status, out, err = self.run_hotload("-1", "-m", "app", "app.py")
+        self.assertEqual(status, 0)
+        self.assertIn("put it in a function, and name that with --post-hook",
+                      err)
+
+    def test_no_hint_with_a_post_hook_or_without_a_guard(self):
+        self.write("app.py", "def main():\n    print('main ran')\n\n"
+                   "if __name__ == '__main__':\n    main()\n")
+        status, out, err = self.run_hotload("-1", "-m", "app", "--post-hook",
+                                            "main", "app.py")
+        self.assertEqual(out, "main ran\n")
+        self.assertNotIn("__main__", err)
+        self.write("lib.py", "def main():\n    pass\n")
+        status, out, err = self.run_hotload("-1", "-m", "lib", "lib.py")
+        self.assertNotIn("__main__", err)

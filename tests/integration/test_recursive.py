@@ -177,7 +177,7 @@ class Chain(TestCase):
         self.assertEqual(h.wait_rounds(2)[1], (2, "ok"))
 
     def test_hotload_recursive_in_the_environment_is_the_same_as_r(self):
-        for value in ("HOTLOAD_RECURSIVE", "1"):
+        for value in ("HOTLOAD_RECURSIVE", "1", "true", "YES"):
             with self.subTest(value):
                 write(self.base, BASE % 1)
                 h = self.start_lib(environ=env(value))
@@ -189,10 +189,13 @@ class Chain(TestCase):
                 h.kill()
 
     def test_other_values_of_hotload_recursive_do_not_turn_it_on(self):
-        h = self.start_lib(environ=env("yes"))
+        h = self.start_lib(environ=env("maybe"))
         write(self.base, BASE % 2)
         h.wait_out("end 1\n")
         self.assertIn("base.f f1", round_output(h.stdout(), 1))
+        h.wait_rounds(2)
+        self.assertEqual(h.stderr().count(
+            "HOTLOAD_RECURSIVE=maybe is not understood, and left off"), 1)
 
     def test_module_whose_file_is_not_watched_is_never_reloaded(self):
         h = self.start_lib("-R", files=("lib.py", "mid.py"))

@@ -25,6 +25,7 @@ LAYERS = [
     ["watch_fs"],
     ["watch", "watch_poll", "watch_inotify"],
     ["options"],
+    ["events"],
     ["host"],
     ["command"],
     ["round"],

@@ -334,6 +334,45 @@ test_ext(void)
 	REJECTED(ARGV("-r", "x", "-e", ""), "--ext '': give a file ending");
 	REJECTED(ARGV("-r", "x", "--ext", "."), "--ext '.': give a file");
 	REJECTED(ARGV("-r", "x", "--ext=a/b"), "--ext 'a/b'");
+	/* The ending left out: the next option is taken for it. */
+	REJECTED(ARGV("-e", "-r", "true", "lib.py"),
+	         "hotload: --ext '-r': that is an option, not a file ending; "
+	         "-e needs its ending right after it, as in -e py\n");
+	REJECTED(ARGV("-r", "x", "--ext=-v"), "--ext '-v': that is an option");
+}
+
+/* --pdb, --events and --color. */
+static void
+test_debug_events_color(void)
+{
+	struct options o;
+
+	CHECK(parse(&o, ARGV("-r", "x")) == PARSE_OK);
+	CHECK(!o.pdb && o.events == NULL && o.color == COLOR_AUTO);
+	options_free(&o);
+	CHECK(parse(&o, ARGV("-m", "a", "--pdb", "--events", "ev.jsonl",
+	                     "--color=never")) == PARSE_OK);
+	CHECK(o.pdb && o.color == COLOR_NEVER);
+	CHECK_STR(o.events, "ev.jsonl");
+	options_free(&o);
+	CHECK(parse(&o, ARGV("-r", "x", "--color", "always", "--color=auto",
+	                     "--events=a", "--events", "b")) == PARSE_OK);
+	CHECK(o.color == COLOR_AUTO);
+	CHECK_STR(o.events, "b");
+	options_free(&o);
+	CHECK(parse(&o, ARGV("-r", "x", "--color=always")) == PARSE_OK);
+	CHECK(o.color == COLOR_ALWAYS);
+	options_free(&o);
+
+	REJECTED(ARGV("-r", "x", "--events", "-"),
+	         "hotload: --events '-': give a file, such as "
+	         ".hotload-events.jsonl (standard output is the program's)\n");
+	REJECTED(ARGV("-r", "x", "--events="), "--events '': give a file");
+	REJECTED(ARGV("-r", "x", "--color=yes"),
+	         "hotload: --color 'yes': give auto, always or never\n");
+	REJECTED(ARGV("-r", "x", "--color", "Always"), "--color 'Always'");
+	REJECTED(ARGV("-r", "x", "--events"),
+	         "option --events needs an argument");
 }
 
 static void
@@ -394,7 +433,7 @@ test_bad_options(void)
 	/* An abbreviation is fine, unless it could be several options. */
 	REJECTED(ARGV("-m", "a", "--p"),
 	         "hotload: option --p is ambiguous: it could be --pre-hook, "
-	         "--post-hook or --postpone\n");
+	         "--post-hook, --postpone or --pdb\n");
 	REJECTED(ARGV("-m", "a", "--po=x"),
 	         "option --po is ambiguous: it could be --post-hook or "
 	         "--postpone\n");
@@ -540,6 +579,7 @@ main(void)
 	test_flags();
 	test_watcher();
 	test_ext();
+	test_debug_events_color();
 	test_interval();
 	test_bad_options();
 	test_paths();
