@@ -43,6 +43,7 @@ _hotload()
 {
 	local cur prev words cword split=false i
 	local opts="-m --module --pre-hook --post-hook --entrypoint -R --recursive
+		--no-patch
 		-r --run
 		-c --clear-terminal --no-clear --restart --signal --kill-after
 		-e --ext -0 --null --ignore --no-ignore -p --postpone

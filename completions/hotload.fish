@@ -47,6 +47,7 @@ complete -c hotload -l pre-hook -x -d 'Call FUNC() of the last --module before e
 complete -c hotload -l post-hook -x -d 'Call FUNC() of the last --module after each import or reload'
 complete -c hotload -l entrypoint -x -d 'The same as --post-hook'
 complete -c hotload -s R -l recursive -d 'Reload the changed modules a --module imports first'
+complete -c hotload -l no-patch -d 'Reload plainly: old functions and instances keep the old code'
 complete -c hotload -s r -l run -x -a '(__fish_complete_command)' -d 'Run CMD with /bin/sh -c'
 complete -c hotload -s c -l clear-terminal -d 'Clear the screen and scrollback before each round'
 complete -c hotload -l no-clear -d 'Do not clear the screen (the default)'

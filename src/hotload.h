@@ -93,6 +93,8 @@ struct options {
 	bool quiet;
 	bool verbose;
 	bool recursive; /* reload changed modules before their dependents */
+	bool auto_files; /* watch the files of the modules imported (--auto) */
+	bool no_patch;  /* reload plainly: old objects keep the old code */
 	bool repl;
 	bool non_interactive; /* no keys from the terminal */
 	bool restart;         /* a change stops a step that still runs */

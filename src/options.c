@@ -27,6 +27,7 @@ enum {
 	OPT_KILL_AFTER,
 	OPT_IGNORE,
 	OPT_NO_IGNORE,
+	OPT_NO_PATCH,
 };
 
 struct optdef {
@@ -51,6 +52,9 @@ static const struct optdef optdefs[] = {
 	{'R', "recursive", NULL,
 	 "before a --module is reloaded, reload the imported\n"
 	 "modules whose files changed, dependencies first"},
+	{OPT_NO_PATCH, "no-patch", NULL,
+	 "reload plainly (importlib.reload): what holds the old\n"
+	 "functions, classes and instances keeps the old code"},
 	{'r', "run", "CMD",
 	 "run CMD with /bin/sh -c; the files changed in the\n"
 	 "round are its \"$@\" and $HOTLOAD_CHANGED"},
@@ -584,6 +588,12 @@ options_parse(struct options *o, int argc, char **argv, FILE *err)
 			break;
 		case 'c':
 			o->clear = true;
+		case 'a':
+			o->auto_files = true;
+			break;
+		case OPT_NO_PATCH:
+			o->no_patch = true;
+			break;
 			break;
 		case OPT_NO_CLEAR:
 			o->clear = false;

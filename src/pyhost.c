@@ -210,7 +210,7 @@ pyhost_init(struct options *o, struct filelist *fl, void (*stop)(void))
 {
 	PyConfig config;
 	PyStatus status;
-	PyObject *argv0 = NULL, *argv;
+	PyObject *argv0 = NULL, *argv, *r;
 	char *args[1] = {(char *)"hotload"}, buf[4096], setup[128];
 	const char *python = user_python(buf, sizeof buf);
 
@@ -241,8 +241,11 @@ pyhost_init(struct options *o, struct filelist *fl, void (*stop)(void))
 	hotload_module = PyImport_ImportModule("hotload");
 	if (hotload_module == NULL ||
 	    PyObject_SetAttrString(hotload_module, "running", Py_True) != 0 ||
+	    (r = PyObject_CallMethod(hotload_module, "_start", "ii",
+				     !o->no_patch, o->verbose)) == NULL ||
 	    make_module_steps(o, fl, &argv0) != 0)
 		goto fail;
+	Py_DECREF(r);
 	/* sys.argv is what python FILE would make it: the module's file. */
 	argv = Py_BuildValue("[N]", argv0);
 	if (argv == NULL || PySys_SetObject("argv", argv) != 0)

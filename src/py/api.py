@@ -64,7 +64,11 @@ class ReloadedPythonModule(Runnable):
     recursive = False  # reload the changed modules it imports first
     _failed_part = ""  # the part of the last _step_run() that failed
 
-    def __init__(self, module):
+    def __init__(self, module, patch=None):
+        # patch: make what holds the module's old code run the new code
+        # (True), reload it plainly (False), or as the session says
+        # (None: on, unless --no-patch).
+        self.patch = patch
         if isinstance(module, types.ModuleType):
             self.name, self.module = module.__name__, module
         elif isinstance(module, str):
@@ -100,7 +104,7 @@ class ReloadedPythonModule(Runnable):
         if self.module is None:
             self.module = self._first_import()
         elif not reloading._reloaded_this_round(self.name):
-            self.module = reloading._reload(self.module)
+            self.module = reloading._reload(self.module, self.patch)
         return self.module
 
     def _first_import(self):

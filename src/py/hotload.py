@@ -33,7 +33,8 @@ _DEFINED_BY_C = ("_is_watched", "_report_failure", "hotload")
 # What C takes from the module: the classes it makes steps of or tells them
 # apart by, and the functions it calls.
 _USED_BY_C = ("_CommandLineModule", "ReloadedPythonModule", "Command",
-              "ClearTerminal", "_run_step", "_session", "_forget_listings",
+              "ClearTerminal", "_run_step", "_start", "_session",
+              "_forget_listings",
               "_repl_start", "_repl_refresh", "_repl", "_error_place",
               "_post_mortem")
 # Attributes C uses on step objects: a module step's _step_run() and
@@ -113,7 +114,7 @@ from hotload.api import (  # noqa: E402
     Runnable, PythonHandle, Command, ClearTerminal, ReloadedPythonModule,
     ReloadModules, listfiles)
 from hotload.session import (  # noqa: E402
-    _CommandLineModule, _run_step, _session, _forget_listings)
+    _CommandLineModule, _run_step, _start, _session, _forget_listings)
 from hotload.repl import _repl_start, _repl_refresh, _repl  # noqa: E402
 from hotload.diagnose import _error_place, _post_mortem  # noqa: E402
 

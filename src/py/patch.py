@@ -74,6 +74,9 @@ import weakref
 __all__ = ["Report", "reload", "track", "forget"]
 
 _MISSING = object()
+# importlib.reload as it was when this module was imported: a caller may put
+# a reload of its own in its place that comes back here.
+_importlib_reload = importlib.reload
 _Function = types.FunctionType
 _LruWrapper = getattr(functools, "_lru_cache_wrapper", None)
 if not isinstance(_LruWrapper, type):
@@ -1363,7 +1366,7 @@ def reload(module, patch=True):
     track() noted about the module is dropped."""
     if not patch or not isinstance(module, types.ModuleType):
         forget(getattr(module, "__name__", ""))
-        return importlib.reload(module), Report()
+        return _importlib_reload(module), Report()
     report = Report()
     ctx = _Reload(module, report)
     spec = getattr(module, "__spec__", None)
@@ -1372,7 +1375,7 @@ def reload(module, patch=True):
     try:
         sys.meta_path.insert(0, catcher)
         try:
-            result = importlib.reload(module)
+            result = _importlib_reload(module)
         finally:
             catcher.remove()
     except BaseException:

@@ -11,6 +11,12 @@ import os
 import sys
 
 import hotload  # the package: C sets its round's values and _is_watched
+from hotload import patch
+
+# What C sets at start: patch reloads (--no-patch turns it off), and say
+# what was patched (-v).
+_patching = True
+_verbose = False
 
 
 class _FreshLoader(importlib.machinery.SourceFileLoader):
@@ -34,11 +40,23 @@ class _FreshLoader(importlib.machinery.SourceFileLoader):
         except (OSError, NotImplementedError, ValueError):
             cached = source = 0
         if cached > source:
-            return super().get_code(fullname)
-        return self.source_to_code(self.get_data(path), path)
+            code = super().get_code(fullname)
+        else:
+            code = self.source_to_code(self.get_data(path), path)
+        self._code = code
+        return code
 
     def set_data(self, path, data, *, _mode=0o666):
         pass  # hotload writes nothing beside the user's files
+
+    def exec_module(self, module):
+        """Run the module; after its first run, note what its source binds,
+        so that its first reload knows which names a new source drops."""
+        first = "__builtins__" not in module.__dict__
+        self._code = None
+        super().exec_module(module)
+        if first:
+            patch.track(module, self._code)
 
 
 class _WatchedFinder:
@@ -70,10 +88,39 @@ def _install_finder():
     meta.append(_WatchedFinder)
 
 
-def _reload(module):
-    """Reload module from its source and return it. Every reload hotload
-    makes goes through here: a module step's load(), -R and ReloadModules."""
-    return importlib.reload(module)
+def _reload(module, patching=None):
+    """Reload module from its source and return it, so that what still
+    holds its old functions and classes runs the new code (unless patching
+    is off: --no-patch, or a step's patch=False). Every reload of a watched
+    module goes through here: a module step's load(), -R, ReloadModules,
+    and the user's own importlib.reload() while hotload runs."""
+    if patching is None:
+        patching = _patching
+    module, report = patch.reload(module, patch=patching)
+    summary = report.summary(module.__name__) if _verbose else None
+    if summary:
+        sys.stderr.write("hotload: %s\n" % summary)
+        sys.stderr.flush()
+    return module
+
+
+_importlib_reload = importlib.reload
+
+
+def _user_reload(module):
+    """importlib.reload while hotload runs: a watched module is reloaded as
+    hotload reloads it."""
+    path = getattr(module, "__file__", None)
+    if (isinstance(module, type(sys)) and isinstance(path, str)
+            and hotload._is_watched(os.path.abspath(path))):
+        return _reload(module)
+    return _importlib_reload(module)
+
+
+def _take_reload(on):
+    """Have importlib.reload (and what from importlib import reload takes
+    from now on) go through _user_reload, or put it back."""
+    importlib.reload = _user_reload if on else _importlib_reload
 
 
 # -- Values kept across reloads ---------------------------------------------

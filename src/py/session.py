@@ -66,6 +66,15 @@ def _run_step(step):
     return run()
 
 
+def _start(patching, verbose):
+    """The hotload program starts: how to reload, and what to say. From
+    now on the user's own importlib.reload of a watched module reloads it
+    as hotload does."""
+    reloading._patching = patching
+    reloading._verbose = verbose
+    reloading._take_reload(True)
+
+
 _wakeup_before = []
 
 
@@ -76,8 +85,10 @@ def _session(fd):
         _wakeup_before[:] = [signal.set_wakeup_fd(
             fd, warn_on_full_buffer=False)]
         hotload.running = True
+        reloading._take_reload(True)
     else:
         hotload.running = False
+        reloading._take_reload(False)
         signal.set_wakeup_fd(_wakeup_before.pop() if _wakeup_before else -1)
 
 

@@ -218,7 +218,7 @@ class ReloadChanged(TestCase):
     def test_every_reload_goes_through_reload(self):
         reloaded = []
 
-        def record(module):
+        def record(module, patching=None):
             reloaded.append(module.__name__)
             return importlib.reload(module)
         self.addCleanup(setattr, reloading, "_reload", reloading._reload)
