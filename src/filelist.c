@@ -3,9 +3,12 @@
  * the table of their directories. Directories named by the user ("roots")
  * are walked, and files that appear in them later join the list, except
  * what the ignore rules leave out (ignore.c); a directory left out is not
- * walked and gets no table entry, so no watch. Every file is kept once,
- * under its absolute path, and never removed: a file that goes away is
- * watched until it comes back.
+ * walked and gets no table entry, so no watch. With --auto, the files of
+ * the modules the program imports join the list as they are imported, from
+ * any thread (filelist_offer), and after each round as a whole set
+ * (filelist_modules). Every file is kept once, under its absolute path, and
+ * never removed: a file that goes away is watched until it comes back, and
+ * the file of a module no longer imported stays in the list, idle.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #define _DEFAULT_SOURCE   /* d_type and DT_* where the C library has them */
@@ -21,6 +24,8 @@
 
 /* Held while the list grows: a thread may look files up meanwhile. */
 static pthread_mutex_t growing = PTHREAD_MUTEX_INITIALIZER;
+/* Held while files are offered (filelist_offer) or taken. */
+static pthread_mutex_t offering = PTHREAD_MUTEX_INITIALIZER;
 
 /* Is path (absolute and clean) one of the files? Safe from any thread. */
 bool
@@ -96,6 +101,9 @@ filelist_free(struct filelist *fl)
 	}
 	for (i = 0; i < fl->ndirs; i++)
 		free(fl->dirs[i].path);
+	for (i = 0; i < fl->noffers; i++)
+		free(fl->offers[i]);
+	free(fl->offers);
 	free(fl->v);
 	free(fl->dirs);
 	free(fl->cwd);
@@ -215,17 +223,22 @@ name_from_cwd(const char *cwd, const char *path)
 	return name;
 }
 
-/* Append path (absolute, clean, owned by the list) unless already there. */
-static void
+/*
+ * Append path (absolute, clean, owned by the list) unless already there;
+ * return its position. A file named, or found in a directory, is watched
+ * whether or not a module imports it.
+ */
+static size_t
 add_entry(struct filelist *fl, char *path)
 {
 	struct entry *e;
-	size_t pre;
+	size_t pre, i = strmap_get(&fl->index, path);
 	char *slash;
 
-	if (strmap_get(&fl->index, path) != STRMAP_NONE) {
+	if (i != STRMAP_NONE) {
+		fl->v[i].by_module = fl->v[i].idle = false;
 		free(path);
-		return;
+		return i;
 	}
 	pthread_mutex_lock(&growing);
 	if (fl->n == fl->cap) {
@@ -249,8 +262,9 @@ add_entry(struct filelist *fl, char *path)
 	e->dir = filelist_dir(fl, slash == path ? "/" : path, false);
 	*slash = '/';
 	strmap_put(&fl->index, e->path, fl->n);
-	fl->n++;
+	i = fl->n++;
 	pthread_mutex_unlock(&growing);
+	return i;
 }
 
 static void add_dir(struct filelist *, const char *, bool);
@@ -623,4 +637,167 @@ filelist_stat_all(struct filelist *fl)
 		found += fl->v[i].st.exists;
 	}
 	return found;
+}
+
+/*
+ * Join path, the file of a module imported (--auto), to the list: as a new
+ * file, or as one that was idle. Its state is read now: the module was
+ * loaded from what the file holds, which is no change. *joined says whether
+ * it was new or idle. Returns its position.
+ */
+static size_t
+join_module(struct filelist *fl, const char *path, bool *joined)
+{
+	char *abs =
+	    without_dotdot(path_join_clean(fl->cwd, fl->cwdlen, path), false);
+	size_t i = strmap_get(&fl->index, abs);
+	struct entry *e;
+
+	*joined = i == STRMAP_NONE;
+	if (i != STRMAP_NONE) {
+		free(abs);
+		if (!fl->v[i].idle)
+			return i;
+		fl->v[i].idle = false;
+		*joined = true;
+	} else {
+		i = add_entry(fl, abs);
+		fl->v[i].by_module = true;
+	}
+	e = &fl->v[i];
+	fstate_read(&e->st, e->path, now_ns());
+	return i;
+}
+
+/* Join path, the file of a module (--auto); return its position. */
+size_t
+filelist_join(struct filelist *fl, const char *path)
+{
+	bool joined;
+
+	return join_module(fl, path, &joined);
+}
+
+/*
+ * Say (with -v) which files joined (start) or left: n files, at positions
+ * idx, the first ten by name.
+ */
+static void
+report_modules(const struct filelist *fl, const size_t *idx, size_t n,
+               bool start)
+{
+	char list[1024];
+	size_t i, used = 0;
+
+	if (n == 0 || !fl->verbose)
+		return;
+	list[0] = '\0';
+	for (i = 0; i < n && i < 10 && used < sizeof list; i++)
+		used +=
+		    (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+		                     i ? ", " : "", fl->v[idx[i]].name);
+	if (n > 10 && used < sizeof list)
+		snprintf(list + used, sizeof list - used, " and %zu more",
+		         n - 10);
+	if (start && n == 1)
+		hl_msg("watching %s, the file of an imported module", list);
+	else if (start)
+		hl_msg("watching %zu files of imported modules: %s", n, list);
+	else if (n == 1)
+		hl_msg("no longer watching %s: no module imports it now", list);
+	else
+		hl_msg("no longer watching %zu files no module imports now: %s",
+		       n, list);
+}
+
+/*
+ * The files of the modules imported (--auto) are the n paths: they join
+ * the list. With all, they are all of them: the other files that joined
+ * so are idle from now on (no module imports them any more). Says so with
+ * -v. Returns how many files joined.
+ */
+size_t
+filelist_modules(struct filelist *fl, char *const *paths, size_t n, bool all)
+{
+	size_t *moved = xcalloc(n + 1, sizeof *moved), nmoved = 0, i, k;
+	unsigned char *in = NULL;
+	size_t nin = 0, joined;
+	bool was;
+
+	for (k = 0; k < n; k++) {
+		i = join_module(fl, paths[k], &was);
+		if (was)
+			moved[nmoved++] = i;
+		if (all) {
+			in = grow_zeroed(in, &nin, i, 1);
+			in[i] = 1;
+		}
+	}
+	report_modules(fl, moved, nmoved, true);
+	joined = nmoved;
+	if (all) {
+		free(moved);
+		moved = xcalloc(fl->n + 1, sizeof *moved);
+		nmoved = 0;
+		for (i = 0; i < fl->n; i++)
+			if (fl->v[i].by_module && !fl->v[i].idle &&
+			    (i >= nin || !in[i])) {
+				fl->v[i].idle = true;
+				moved[nmoved++] = i;
+			}
+		report_modules(fl, moved, nmoved, false);
+	}
+	free(in);
+	free(moved);
+	return joined;
+}
+
+/*
+ * Offer path, the file of a module being imported (--auto), to join the
+ * list when the thread that watches takes the offers (filelist_take_offers).
+ * Safe from any thread. Returns whether it is the first offer since the
+ * last take: the watching thread may need waking.
+ */
+bool
+filelist_offer(struct filelist *fl, const char *path)
+{
+	bool first;
+
+	pthread_mutex_lock(&offering);
+	first = fl->noffers == 0;
+	if (fl->noffers == fl->capoffers) {
+		fl->capoffers = fl->capoffers ? fl->capoffers * 2 : 16;
+		fl->offers = xreallocarray(fl->offers, fl->capoffers,
+		                           sizeof *fl->offers);
+	}
+	fl->offers[fl->noffers++] = xstrdup(path);
+	pthread_mutex_unlock(&offering);
+	return first;
+}
+
+/*
+ * Join the files offered since the last call, in the thread that watches.
+ * Returns how many joined.
+ */
+size_t
+filelist_take_offers(struct filelist *fl)
+{
+	char **offers;
+	size_t n, i, joined;
+
+	pthread_mutex_lock(&offering);
+	offers = fl->offers;
+	n = fl->noffers;
+	if (n > 0) {
+		fl->offers = NULL;
+		fl->noffers = fl->capoffers = 0;
+	}
+	pthread_mutex_unlock(&offering);
+	if (n == 0)
+		return 0;
+	joined = filelist_modules(fl, offers, n, false);
+	for (i = 0; i < n; i++)
+		free(offers[i]);
+	free(offers);
+	return joined;
 }

@@ -172,6 +172,10 @@ struct entry {
 	bool went;        /* it went away in this burst */
 	bool wait_back;   /* gone, it runs no round until it is back (the
 			   * file of a --module) */
+	bool by_module;   /* joined as the file of a module imported (--auto),
+			   * not named or found in a DIR */
+	bool idle;        /* by_module, but no module imports it now: its
+			   * changes start no round */
 	struct fstate st;
 };
 
@@ -198,6 +202,10 @@ struct filelist {
 	size_t nreported; /* paths that could not be looked at, said so */
 	struct ignore *ignore; /* what walking a directory leaves out */
 	bool verbose;          /* say what the ignore rules left out */
+	char **offers;         /* files of modules being imported (--auto),
+				* offered from any thread */
+	size_t noffers;
+	size_t capoffers;
 };
 
 int filelist_init(struct filelist *, char *const *, size_t);
@@ -211,6 +219,10 @@ bool filelist_has(struct filelist *, const char *);
 size_t filelist_dir(struct filelist *, const char *, bool);
 void filelist_discover(struct filelist *, size_t, const char *);
 void filelist_rescan(struct filelist *, size_t);
+size_t filelist_join(struct filelist *, const char *);
+size_t filelist_modules(struct filelist *, char *const *, size_t, bool);
+bool filelist_offer(struct filelist *, const char *);
+size_t filelist_take_offers(struct filelist *);
 char *path_join_clean(const char *, size_t, const char *);
 
 /* watch.c: the set of files changed since the last round. */
@@ -265,6 +277,9 @@ struct watch_backend {
 				  struct changes *);
 	enum watch_result (*settle)(struct watch *, struct changes *, int64_t);
 	void (*close)(struct watch *);
+	/* Files joined the list from a position on, or came back to it
+	 * (--auto): watch them too; NULL if looking at every file does. */
+	void (*join)(struct watch *, size_t);
 };
 
 struct watch {
@@ -300,6 +315,7 @@ int64_t watch_quiet_ns(const struct watch *, const struct changes *);
 int watch_sweep(struct watch *, struct changes *);
 int watch_update(struct watch *, size_t, int64_t, struct changes *);
 int watch_adopt(struct watch *, size_t, struct changes *);
+void watch_join(struct watch *, size_t);
 bool watch_look_dir(struct watch *, size_t);
 void watch_classify(struct watch *, bool);
 bool watch_remote(const struct watch *, size_t);

@@ -238,6 +238,33 @@ watch_close(struct watch *w)
 }
 
 /*
+ * Files of modules imported meanwhile (--auto) join the list, and the
+ * backend watches them too. The thread that watches takes them in, so that
+ * the list never grows under it.
+ */
+static void
+take_offers(struct watch *w)
+{
+	size_t first = w->files->n;
+
+	if (filelist_take_offers(w->files) > 0)
+		watch_join(w, first);
+}
+
+/*
+ * Files joined the list from position first on, or came back to it, as the
+ * files of modules imported (--auto): the backend watches them from now
+ * on. Their states are read already, and they are no change: their modules
+ * were loaded from what they hold.
+ */
+void
+watch_join(struct watch *w, size_t first)
+{
+	if (w->be->join != NULL)
+		w->be->join(w, first);
+}
+
+/*
  * Wait up to timeout_ns (forever if negative) for files to change, and add
  * the changed ones to out; the wait also ends when input_fd (unless -1) is
  * readable, or a signal arrives.
@@ -246,6 +273,7 @@ enum watch_result
 watch_wait(struct watch *w, int input_fd, int64_t timeout_ns,
            struct changes *out)
 {
+	take_offers(w);
 	return w->be->wait(w, input_fd, timeout_ns, out);
 }
 
@@ -315,6 +343,7 @@ watch_settle(struct watch *w, struct changes *out)
 	enum watch_result n, any = WATCH_TIMEOUT;
 	bool burst = w->burst;
 
+	take_offers(w);
 	for (;;) {
 		n = settle_until(w, out, mono_ns() + COLLATE_MAX_NS);
 		if (n == WATCH_SIGNAL)
@@ -352,6 +381,13 @@ watch_update(struct watch *w, size_t i, int64_t now, struct changes *out)
 {
 	struct entry *e = &w->files->v[i];
 	bool existed = e->st.exists;
+
+	if (e->idle) {
+		/* No module imports it now (--auto): no change, but its
+		 * state is kept, for when it joins again. */
+		fstate_update(&e->st, e->path, now);
+		return 0;
+	}
 
 	if (watch_remote(w, e->dir))
 		watch_fs_refresh(e->path);

@@ -651,6 +651,22 @@ fail:
 	return -1;
 }
 
+/*
+ * Files joined the list from position first on, or came back to it
+ * (--auto): watch their directories, and their targets' if they are links.
+ */
+static void
+ino_join(struct watch *w, size_t first)
+{
+	struct ino *s = w->priv;
+
+	track_links(w, first);
+	if (sync_dirs(w) != 0)
+		fallback(w, NULL);
+	else if (s->remote != NULL)
+		pollset_sync(s->remote);
+}
+
 const struct watch_backend watch_inotify_backend = {
-    "inotify", ino_open, ino_wait, ino_settle, ino_close,
+    "inotify", ino_open, ino_wait, ino_settle, ino_close, ino_join,
 };

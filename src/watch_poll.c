@@ -444,5 +444,5 @@ poll_settle(struct watch *w, struct changes *out, int64_t limit)
 }
 
 const struct watch_backend watch_poll_backend = {
-    "poll", poll_open, poll_wait, poll_settle, poll_close,
+    "poll", poll_open, poll_wait, poll_settle, poll_close, NULL,
 };

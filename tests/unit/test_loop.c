@@ -93,7 +93,7 @@ fake_settle(struct watch *w, struct changes *out, int64_t limit)
 }
 
 static const struct watch_backend fake_backend = {
-    "fake", fake_open, fake_wait, fake_settle, NULL,
+    "fake", fake_open, fake_wait, fake_settle, NULL, NULL,
 };
 
 /* The host: a step that counts rounds and writes what the script says. */
