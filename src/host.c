@@ -74,3 +74,12 @@ host_flush(void)
 	if (host != NULL)
 		host->flush();
 }
+
+/* --auto: the files of the modules imported join the watch (at start, and
+ * after each round), and those no longer imported leave it. */
+void
+host_update_files(struct watch *w, const struct options *o)
+{
+	if (host != NULL && host->update_files != NULL)
+		host->update_files(w, o);
+}

@@ -391,6 +391,9 @@ struct host {
 	void (*end_wait)(void);
 	bool (*interrupted)(void); /* did Python take a Ctrl-C meanwhile? */
 	void (*flush)(void);       /* write out what Python buffered */
+	/* --auto: at start and after each round, the files of the modules
+	 * imported join the watch, and those no longer imported leave. */
+	void (*update_files)(struct watch *, const struct options *);
 };
 
 void host_set(const struct host *);
@@ -403,6 +406,7 @@ void host_begin_wait(void);
 void host_end_wait(void);
 bool host_interrupted(void);
 void host_flush(void);
+void host_update_files(struct watch *, const struct options *);
 
 /* command.c: --run steps. */
 enum step_status command_run(struct round *, struct step *,
@@ -463,6 +467,9 @@ bool loop_stopping(enum watch_result);
 
 /* pyrun.c: Python code in rounds, in the program and in the extension. */
 void pyrun_attach(void *, struct filelist *);
+/* pyauto.c: --auto, the files of the modules the program imports. */
+void pyauto_update(struct watch *, const struct options *);
+
 void pyrun_detach(void);
 bool pyrun_active(void);
 struct filelist *pyrun_files(void);

@@ -156,15 +156,19 @@ steps_done(struct loop *L)
 
 /*
  * Run a round for the changes chg: its steps, then, before its status line,
- * take the changes its steps made (steps_done).
+ * take the changes its steps made (steps_done), and with --auto, the files
+ * of the modules imported now.
  */
 static enum step_status
 round_for(struct loop *L, const struct changes *chg, bool new_files)
 {
 	enum step_status st = round_run(&L->r, chg, new_files);
 
-	if (st != STEP_INTERRUPTED)
+	if (st != STEP_INTERRUPTED) {
 		steps_done(L);
+		if (L->r.opt->auto_files && L->w != NULL)
+			host_update_files(L->w, L->r.opt);
+	}
 	return round_report(&L->r, st);
 }
 

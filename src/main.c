@@ -79,12 +79,13 @@ read_files(const struct options *o, struct filelist *fl)
 {
 	size_t i;
 
-	if (o->npaths > 0 && !(o->once && !o->postpone))
+	if (o->npaths > 0 && !o->auto_files && !(o->once && !o->postpone))
 		check_some_exist(o);
 	for (i = 0; i < o->npaths; i++)
 		filelist_add(fl, o->paths[i], true);
-	/* One round right away needs no list: stdin may never end. */
-	if (o->npaths > 0 || (o->once && !o->postpone)) {
+	/* One round right away needs no list: stdin may never end. With
+	 * --auto, the modules' files are the list. */
+	if (o->npaths > 0 || o->auto_files || (o->once && !o->postpone)) {
 		filelist_report_rest(fl);
 		return;
 	}
@@ -235,7 +236,7 @@ static void
 setup_keys(const struct options *o, struct loop *L)
 {
 	if (o->once || o->repl || o->non_interactive || o->npaths > 0 ||
-	    isatty(STDIN_FILENO))
+	    o->auto_files || isatty(STDIN_FILENO))
 		return;
 	L->input_fd = term_open_keys();
 	L->keys = L->input_fd != -1;
@@ -265,6 +266,15 @@ main(int argc, char **argv)
 	options = &opt;
 	setenv("HOTLOAD_RUNNING", "1", 1);
 	read_recursive(&opt);
+	/* A --module, nothing named, and no list coming on stdin: watch the
+	 * files of the modules it imports. */
+	if (opt.npaths == 0 && options_has_module(&opt) &&
+	    isatty(STDIN_FILENO) && !(opt.once && !opt.postpone))
+		opt.auto_files = true;
+	/* A changed module is reloaded before the modules that import it:
+	 * else, watching it would do nothing. */
+	if (opt.auto_files)
+		opt.recursive = true;
 	python = options_has_module(&opt) || opt.repl;
 	if (sig_init(python, true) != 0) {
 		hl_msg("cannot create a pipe: %s", strerror(errno));
@@ -286,7 +296,7 @@ main(int argc, char **argv)
 	watching = !(opt.once && !opt.postpone);
 	if (watching && (w = watch_open(&files, &opt)) == NULL)
 		return EXIT_FAIL;
-	if (filelist_stat_all(&files) == 0 && watching) {
+	if (filelist_stat_all(&files) == 0 && watching && !opt.auto_files) {
 		hl_msg("nothing to watch: %s (name files as arguments or pipe "
 		       "them in; see hotload(1))",
 		       files.n ? "none of the files exist"
@@ -298,6 +308,15 @@ main(int argc, char **argv)
 	setup_keys(&opt, &loop);
 	if (python && pyhost_init(&opt, &files, stop_now) != 0)
 		finish(EXIT_FAIL);
+	if (opt.auto_files && w != NULL) {
+		host_update_files(w, &opt);
+		if (files.n == 0) {
+			hl_msg("nothing to watch: no --module's file was found "
+			       "(check the names, or name files as arguments; "
+			       "see hotload(1))");
+			finish(EXIT_FAIL);
+		}
+	}
 
 	if (!opt.postpone) {
 		st = loop_first_round(&loop);

@@ -69,6 +69,11 @@ static const struct optdef optdefs[] = {
 	{OPT_KILL_AFTER, "kill-after", "SECONDS",
 	 "then kill them if they still run SECONDS later (5)"},
 	{0, NULL, NULL, "What to watch:"},
+	{'a', "auto", NULL,
+	 "the files of the --modules and of the modules they\n"
+	 "import, but the standard library's and installed\n"
+	 "packages', taken again after every round (the default\n"
+	 "with a --module, no FILE or DIR and stdin a terminal)"},
 	{'e', "ext", "EXT",
 	 "keep only files ending in EXT (.py or py) from\n"
 	 "directories and stdin; repeatable"},
@@ -125,7 +130,9 @@ static const char usage_head[] =
 static const char usage_tail[] =
     "\n"
     "With no FILE or DIR, the paths to watch are read from stdin, one per "
-    "line.\n"
+    "line,\n"
+    "unless --auto is given, or stdin is a terminal and a --module is "
+    "given.\n"
     "A DIR stands for the files below it, except hidden ones, __pycache__\n"
     "and what git's ignore files, .ignore files and built-in rules leave "
     "out.\n"
@@ -581,6 +588,12 @@ options_parse(struct options *o, int argc, char **argv, FILE *err)
 		case 'R':
 			o->recursive = true;
 			break;
+		case 'a':
+			o->auto_files = true;
+			break;
+		case OPT_NO_PATCH:
+			o->no_patch = true;
+			break;
 		case OPT_PRE_HOOK:
 		case OPT_POST_HOOK:
 			ok = parse_hook(o, c, longopts[longindex].name, optarg,
@@ -588,12 +601,6 @@ options_parse(struct options *o, int argc, char **argv, FILE *err)
 			break;
 		case 'c':
 			o->clear = true;
-		case 'a':
-			o->auto_files = true;
-			break;
-		case OPT_NO_PATCH:
-			o->no_patch = true;
-			break;
 			break;
 		case OPT_NO_CLEAR:
 			o->clear = false;
@@ -671,6 +678,12 @@ options_parse(struct options *o, int argc, char **argv, FILE *err)
 	if (o->nsteps == 0) {
 		fputs("hotload: nothing to do: give a step such as "
 		      "--module lib or --run 'make test' (see hotload --help)\n",
+		      err);
+		return PARSE_ERROR;
+	}
+	if (o->auto_files && !options_has_module(o)) {
+		fputs("hotload: --auto watches the files of the modules that a "
+		      "--module imports: give a --module\n",
 		      err);
 		return PARSE_ERROR;
 	}

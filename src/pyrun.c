@@ -683,4 +683,5 @@ interrupted(void)
 static const struct host python_host = {
     round_begin,    module_step, call_step,   pyrun_begin_wait,
     pyrun_end_wait, interrupted, pyrun_flush,
+    pyauto_update,
 };

@@ -11,6 +11,7 @@
 #   reloading  loading watched modules fresh, reloading changed modules in
 #              the order of their imports (_reload), keep() and forget()
 #   api        the steps of the Python API, as in the tool hotload grew from
+#   auto       --auto: the files of the modules the program imports
 #   diagnose   where an error is, post-mortem debugging, and hints
 #   session    what the C part calls to run a session's steps
 #   repl       the prompt of --repl
@@ -29,14 +30,15 @@ import sys
 _SET_BY_C = ("__version__", "_sources", "running", "reloads", "changed",
              "_changed_paths")
 # Functions C defines on the module (stubs below in a plain python).
-_DEFINED_BY_C = ("_is_watched", "_report_failure", "hotload")
+_DEFINED_BY_C = ("_is_watched", "_report_failure", "hotload",
+                 "_auto_offer")
 # What C takes from the module: the classes it makes steps of or tells them
 # apart by, and the functions it calls.
 _USED_BY_C = ("_CommandLineModule", "ReloadedPythonModule", "Command",
               "ClearTerminal", "_run_step", "_start", "_session",
               "_forget_listings",
               "_repl_start", "_repl_refresh", "_repl", "_error_place",
-              "_post_mortem")
+              "_post_mortem", "_auto_start", "_auto_update")
 # Attributes C uses on step objects: a module step's _step_run() and
 # _failed_part, a Command's command, and run to know a step.
 _STEP_ATTRIBUTES = ("_step_run", "_failed_part", "command", "run")
@@ -65,6 +67,10 @@ if "_report_failure" not in globals():
         sys.stderr.write(part)
         traceback.print_exception(type(exception), exception,
                                   exception.__traceback__)
+if "_auto_offer" not in globals():
+    def _auto_offer(path):
+        """A module is imported for the first time from path: watch it
+        (--auto; C defines it when --auto starts)."""
 if "hotload" not in globals():
     def hotload(watch, steps, waittime_ms=1.0 / 144):
         """Run the steps each time a file in watch changes (only in the
@@ -117,6 +123,7 @@ from hotload.session import (  # noqa: E402
     _CommandLineModule, _run_step, _start, _session, _forget_listings)
 from hotload.repl import _repl_start, _repl_refresh, _repl  # noqa: E402
 from hotload.diagnose import _error_place, _post_mortem  # noqa: E402
+from hotload.auto import _auto_start, _auto_update  # noqa: E402
 
 # They are this module's, as they were when it was one file: help(hotload)
 # lists them, and their repr and pickles name hotload.

@@ -30,6 +30,7 @@ LAYERS = [
     ["command"],
     ["round"],
     ["loop"],
+    ["pyauto"],
     ["pyrun"],
     ["pymodule"],
     ["pyhost"],

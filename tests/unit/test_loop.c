@@ -149,7 +149,7 @@ never(void)
 
 static const struct host fake_host = {
     fake_round_begin, fake_module_step, fake_call_step, nothing, nothing, never,
-    nothing,
+    nothing, NULL,
 };
 
 /*
