@@ -30,12 +30,13 @@
 # registrations in other modules) stays done.
 #
 # Top-level names that the old source bound and the new one binds nowhere
-# at its top level are taken out of the module after a good reload; names
-# set at run time (globals(), a function's global statement) stay. The old
-# source's names are noted at each good reload, and by track() after the
-# first import. Class attributes are treated alike: a class keeps the ones
-# set at run time, and loses the ones its class statement and decorators no
-# longer define.
+# at its top level are taken out of the module before the new code runs, so
+# that it fails where a fresh import would, and are back if the reload
+# fails; names set at run time (globals(), a function's global statement)
+# stay. The old source's names are noted at each good reload, and by
+# track() after the first import. Class attributes are treated alike: a
+# class keeps the ones set at run time, and loses the ones its class
+# statement and decorators no longer define.
 #
 # What is replaced rather than patched (the module holds the new object, the
 # old references keep the old code, and the report says why):
@@ -607,6 +608,7 @@ class _CodeCatcher:
                 code = get_code(fullname)
                 if fullname == name and ctx.code is None:
                     ctx.code = code
+                    ctx.take_out_before_run()
                 return code
 
             try:
@@ -786,6 +788,7 @@ class _Reload:
         self.runtime = {}  # id(class) -> keys kept as set at run time
         self.memo = {}  # id(new value) -> (new value, value kept)
         self.code = None  # the module's new code object, once it runs
+        self.bindings = None  # what the new code binds, once read
         self.dirty = False  # did the last merge find a change?
 
     # -- while the module runs
@@ -1088,25 +1091,46 @@ class _Reload:
         report.replaced[:] = [r for r in report.replaced if r[0] != qualname]
         report.replaced.append((qualname, why))
 
+    def take_out_before_run(self):
+        """Once the loader has given the new code, and before it runs, take
+        out the names the old source bound at its top level and the new one
+        binds nowhere there: the new code then meets the NameError a fresh
+        import would (deleting y = 4 while code still reads y fails at that
+        save, not at a later one). A failed run puts them back."""
+        code = self.code
+        if (isinstance(code, types.CodeType)
+                and code.co_filename == getattr(self.module, "__file__",
+                                                None)):
+            self.bindings = _code_bindings(code)
+            self.take_out(self.bindings)
+
+    def take_out(self, bindings):
+        """Take out the old source's top-level names that bindings (the
+        new code's, see _code_bindings) lacks, and report them."""
+        names, star = bindings
+        if self.old_bindings is not None and not star:
+            ns = self.ns
+            for key in sorted(self.old_bindings[0] - names):
+                if key not in _IMPORT_NAMES and key in ns:
+                    del ns[key]
+                    self.report.removed.append(key)
+
     def take_out_deleted(self):
         """Take out the names the old source bound at its top level and the
-        new one binds nowhere there; note the new source's names."""
-        module, ns = self.module, self.ns
-        code = self.code
-        if (code is not None
-                and code.co_filename == getattr(module, "__file__", None)):
-            bindings = _code_bindings(code)
-        else:
-            bindings = _source_bindings(module)
+        new one binds nowhere there, unless that was done before the run;
+        note the new source's names."""
+        bindings = self.bindings
+        if bindings is None:
+            bindings = _source_bindings(self.module)
+            if bindings is not None:
+                self.take_out(bindings)
+        else:  # the new code may have set a name again (globals())
+            report = self.report
+            report.removed = [k for k in report.removed if k not in self.ns]
         if bindings is not None:
-            names, star = bindings
-            if self.old_bindings is not None and not star:
-                for key in sorted(self.old_bindings[0] - names):
-                    if key not in _IMPORT_NAMES and key in ns:
-                        del ns[key]
-                        self.report.removed.append(key)
+            names = bindings[0]
             if "__doc__" not in names:
-                ns["__doc__"] = None  # the docstring was deleted
+                self.ns["__doc__"] = None  # the docstring was deleted
         _known[self.name] = _Known(bindings, self.class_keys())
 
     def class_keys(self):

@@ -878,6 +878,23 @@ class TestNames(ModuleTest):
         self.assertEqual(report.summary("lib"), "lib: 1 function patched; "
                                                 "y removed")
 
+    def test_deleted_name_is_gone_while_the_new_code_runs(self):
+        # As at a fresh start: the save that deletes y = 4 fails there, and
+        # the failed reload puts y back.
+        m = self.load("x = 3\ny = 4\ndef f():\n    return x\nz = x + y\n")
+        f = m.f
+        with self.assertRaises(NameError):
+            self.reload(m, "x = 3\ndef f():\n    return -x\nz = x + y\n")
+        self.assertEqual((m.y, m.z, f(), m.f), (4, 7, 3, f))
+        report = self.reload(m, "x = 3\ndef f():\n    return -x\nz = x\n")
+        self.assertFalse(hasattr(m, "y"))
+        self.assertEqual((m.z, f(), report.removed), (3, -3, ["y"]))
+
+    def test_deleted_name_set_again_through_globals_stays(self):
+        m = self.load("y = 4\n")
+        report = self.reload(m, "globals()['y'] = 5\n")
+        self.assertEqual((m.y, report.removed), (5, []))
+
     def test_names_set_at_run_time_are_kept(self):
         m = self.load("""
             def setup():
