@@ -13,6 +13,42 @@ _hotload_modules()
 	done
 }
 
+# Print the file of the module named $1 (lib, pkg.mod, lib.py, src/app.py)
+# as hotload would find it from the current directory, if there is one.
+_hotload_module_file()
+{
+	local f=$1
+	if [[ $f == */* || $f == *.py ]]; then
+		f=${f%.py}.py
+	elif [[ -f ${f//.//}.py ]]; then
+		f=${f//.//}.py
+	else
+		f=${f//.//}/__init__.py
+	fi
+	[[ -f $f ]] && printf '%s\n' "$f"
+}
+
+# Print the functions defined at the top level of the module named by the
+# last -m before the word being completed.
+_hotload_functions()
+{
+	local i mod= file
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		-m | --module)
+			mod=${words[i + 1]}
+			[[ $mod == = ]] && mod=${words[i + 2]}
+			;;
+		--module=*) mod=${words[i]#--module=} ;;
+		-m?*) mod=${words[i]#-m} ;;
+		esac
+	done
+	local def='^\(async[[:space:]]\{1,\}\)\{0,1\}def[[:space:]]\{1,\}'
+	local name='\([A-Za-z_][A-Za-z0-9_]*\)'
+	[[ -n $mod ]] && file=$(_hotload_module_file "$mod") || return
+	sed -n "s/$def$name.*/\\2/p" "$file"
+}
+
 # Print .py and the endings of the files in the current directory.
 _hotload_exts()
 {
@@ -48,7 +84,7 @@ _hotload()
 		-c --clear-terminal --no-clear --restart --signal --kill-after
 		-e --ext -0 --null --ignore --no-ignore -p --postpone
 		-1 --once --watcher -i --interval --repl -n --non-interactive
-		-q --quiet -v --verbose
+		--pdb --events --color -q --quiet -v --verbose
 		-h --help -V --version"
 
 	if declare -F _init_completion >/dev/null; then
@@ -111,8 +147,21 @@ _hotload()
 			-- "$cur")
 		return
 		;;
-	--pre-hook | --post-hook | --entrypoint | -i | --interval | --kill-after)
-		# A function name or a number of milliseconds: nothing to offer.
+	--pre-hook | --post-hook | --entrypoint)
+		mapfile -t COMPREPLY < <(compgen -W "$(_hotload_functions)" \
+			-- "$cur")
+		return
+		;;
+	--events)
+		_hotload_files
+		return
+		;;
+	--color)
+		mapfile -t COMPREPLY < <(compgen -W "auto always never" -- "$cur")
+		return
+		;;
+	-i | --interval | --kill-after)
+		# A number: nothing to offer.
 		return
 		;;
 	esac

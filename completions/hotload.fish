@@ -29,6 +29,33 @@ function __hotload_modules
     end
 end
 
+# Print the functions defined at the top level of the module named by the
+# last -m on the command line (lib, pkg.mod or a file).
+function __hotload_functions
+    set -l words (commandline -opc)
+    set -l mod
+    for i in (seq (count $words))
+        switch $words[$i]
+            case -m --module
+                set -q words[(math $i + 1)]; and set mod $words[(math $i + 1)]
+            case '--module=*'
+                set mod (string replace -- --module= '' $words[$i])
+            case '-m?*'
+                set mod (string sub -s 3 -- $words[$i])
+        end
+    end
+    test -n "$mod"; or return
+    set -l file
+    if string match -q -- '*/*' $mod; or string match -q -- '*.py' $mod
+        set file (string replace -r -- '\.py$' '' $mod).py
+    else
+        set file (string replace -a -- . / $mod).py
+        test -f $file; or set file (string replace -a -- . / $mod)/__init__.py
+    end
+    test -f $file; or return
+    string replace -rf -- '^(?:async\s+)?def\s+([A-Za-z_]\w*).*' '$1' <$file
+end
+
 # Print py and the endings of the files in the current directory, with the
 # dot if one has been typed (fish hides words that begin with a dot).
 function __hotload_exts
@@ -43,9 +70,9 @@ function __hotload_exts
 end
 
 complete -c hotload -s m -l module -x -a '(__hotload_modules)' -d 'Import NAME, reload it in later rounds'
-complete -c hotload -l pre-hook -x -d 'Call FUNC() of the last --module before each reload'
-complete -c hotload -l post-hook -x -d 'Call FUNC() of the last --module after each import or reload'
-complete -c hotload -l entrypoint -x -d 'The same as --post-hook'
+complete -c hotload -l pre-hook -x -a '(__hotload_functions)' -d 'Call FUNC() of the last --module before each reload'
+complete -c hotload -l post-hook -x -a '(__hotload_functions)' -d 'Call FUNC() of the last --module after each import or reload'
+complete -c hotload -l entrypoint -x -a '(__hotload_functions)' -d 'The same as --post-hook'
 complete -c hotload -s R -l recursive -d 'Reload the changed modules a --module imports first'
 complete -c hotload -l no-patch -d 'Reload plainly: old functions and instances keep the old code'
 complete -c hotload -s r -l run -x -a '(__fish_complete_command)' -d 'Run CMD with /bin/sh -c'
@@ -64,6 +91,9 @@ complete -c hotload -l watcher -x -a 'auto inotify poll' -d 'How to watch files'
 complete -c hotload -s i -l interval -x -d 'Poll every MS milliseconds (default 6.94)'
 complete -c hotload -l repl -d 'A Python prompt that sees the newest code'
 complete -c hotload -s n -l non-interactive -d 'Never read keys from the terminal'
+complete -c hotload -l pdb -d 'Debug failed Python code post-mortem with pdb'
+complete -c hotload -l events -r -F -d 'Append a line of JSON to FILE after each round'
+complete -c hotload -l color -x -a 'auto always never' -d 'When status lines are in colour'
 complete -c hotload -s q -l quiet -d 'Print no status lines'
 complete -c hotload -s v -l verbose -d 'Say how files are watched and which ones changed'
 complete -c hotload -s h -l help -d 'Show the help and exit'

@@ -689,5 +689,166 @@ class CompletionTest(TestCase):
                          "what fish completes after 'hotload --module '")
 
 
+
+# Modules in a project's directory, for completing function names: what
+# each -m argument's hooks complete to.
+PROJECT = {
+    "lib.py": "import os\n\ndef main():\n    pass\n\n"
+              "async def serve(port=8000):\n    pass\n\n"
+              "class App:\n    def method(self):\n        pass\n\n"
+              "def _setup(): pass\n",
+    "pkg/__init__.py": "def init():\n    pass\n",
+    "pkg/mod.py": "def run():\n    pass\ndef stop():\n    pass\n",
+    "src/app.py": "def start():\n    pass\n",
+}
+HOOKS = [
+    (["-m", "lib", "--post-hook"], {"main", "serve", "_setup"}),
+    (["--module=lib", "-r", "true", "--pre-hook"],
+     {"main", "serve", "_setup"}),
+    (["-mpkg.mod", "--entrypoint"], {"run", "stop"}),
+    (["-m", "pkg", "--post-hook"], {"init"}),
+    (["-m", "src/app.py", "--post-hook"], {"start"}),
+    (["-m", "lib", "-m", "pkg.mod", "--pre-hook"], {"run", "stop"}),
+    (["-m", "nosuch", "--post-hook"], set()),
+    (["--post-hook"], set()),
+]
+
+
+def make_project(d):
+    for name, text in PROJECT.items():
+        path = os.path.join(d, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+
+
+class HookCompletionTest(TestCase):
+    """After --pre-hook, --post-hook and --entrypoint, the functions of the
+    module of the -m before; after -m, the modules of the directory."""
+
+    shell_env = CompletionTest.shell_env
+
+    def test_bash_completes_the_module_s_functions(self):
+        if not shutil.which("bash"):
+            self.skipTest("bash is not installed")
+        script = (
+            'source "$1"; shift\n'
+            'for line in "$@"; do\n'
+            '  eval "COMP_WORDS=(hotload $line \\"\\")"\n'
+            '  COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=()\n'
+            '  _hotload hotload "" "${COMP_WORDS[COMP_CWORD-1]}"\n'
+            '  printf "%s\\n" "${COMPREPLY[@]}"; echo ==\n'
+            'done\n')
+        lines = [shlex.join(args) for args, _ in HOOKS] + ["-m"]
+        with tempfile.TemporaryDirectory() as d:
+            make_project(d)
+            p = subprocess.run(
+                ["bash", "--norc", "--noprofile", "-c", script, "bash",
+                 COMPLETIONS["bash"]] + lines, cwd=d,
+                env=self.shell_env(d), capture_output=True,
+                stdin=subprocess.DEVNULL, timeout=harness.TIMEOUT)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        got = p.stdout.decode().split("==\n")
+        for (args, want), words in zip(HOOKS, got):
+            self.assertEqual(set(words.split()), want, args)
+        self.assertEqual(set(got[len(HOOKS)].split()), {"lib", "pkg"})
+
+    def test_fish_completes_the_module_s_functions(self):
+        if not shutil.which("fish"):
+            self.skipTest("fish is not installed")
+        script = ('source $argv[1]\n'
+                  'for line in $argv[2..-1]\n'
+                  '  complete -C "hotload $line "; echo ==\n'
+                  'end\n')
+        lines = [shlex.join(args) for args, _ in HOOKS] + ["-m"]
+        with tempfile.TemporaryDirectory() as d:
+            make_project(d)
+            p = subprocess.run(
+                ["fish", "--no-config", "-c", script, COMPLETIONS["fish"]] +
+                lines, cwd=d, env=self.shell_env(d), capture_output=True,
+                stdin=subprocess.DEVNULL, timeout=harness.TIMEOUT)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        got = p.stdout.decode().split("==\n")
+        for (args, want), words in zip(HOOKS, got):
+            self.assertEqual({w.split("\t")[0] for w in words.splitlines()},
+                             want, args)
+        self.assertEqual({w.split("\t")[0] for w in
+                          got[len(HOOKS)].splitlines()}, {"lib", "pkg"})
+
+    def test_zsh_completes_the_module_s_functions(self):
+        if not (shutil.which("zsh") and shutil.which("tmux")):
+            self.skipTest("zsh and tmux are needed")
+        cases = [(args, want) for args, want in HOOKS if len(want) > 1]
+        cases += [(["-m"], {"lib", "pkg"})]
+        with tempfile.TemporaryDirectory() as d:
+            make_project(d)
+            zsh = ZshPane(d)
+            try:
+                for args, want in cases:
+                    with self.subTest(args=args):
+                        self.assertEqual(zsh.complete(shlex.join(args)),
+                                         want)
+            finally:
+                zsh.kill()
+
+
+class ZshPane:
+    """zsh with compinit and hotload's completion, in a tmux pane, where a
+    line is typed and Tab pressed as a user would."""
+
+    def __init__(self, d):
+        self.socket = "hotload-zsh-%d" % os.getpid()
+        self.env = harness.clean_env(HOME=d, TMUX_TMPDIR=d, ZDOTDIR=d)
+        self.env.pop("TMUX", None)
+        self.tmux("new-session", "-d", "-x", "200", "-y", "50", "-c", d,
+                  "zsh -f")
+        self.type("PS1='%% '; fpath=(" +
+                  shlex.quote(os.path.dirname(COMPLETIONS["zsh"])) +
+                  " $fpath); autoload -Uz compinit; compinit -u -D; "
+                  "echo ready\n")
+        self.wait(lambda s: "\nready\n" in s)
+
+    def tmux(self, *args):
+        return subprocess.run(
+            ["tmux", "-L", self.socket, "-f", "/dev/null"] + list(args),
+            env=self.env, capture_output=True, stdin=subprocess.DEVNULL,
+            timeout=harness.TIMEOUT, check=True).stdout.decode()
+
+    def type(self, text):
+        for i, part in enumerate(text.split("\n")):
+            if i:
+                self.tmux("send-keys", "Enter")
+            if part:
+                self.tmux("send-keys", "-l", part)
+
+    def screen(self):
+        return self.tmux("capture-pane", "-p")
+
+    def wait(self, predicate):
+        return harness.wait_until(lambda: predicate(self.screen()),
+                                  what=lambda: "zsh; the screen:\n" +
+                                  self.screen())
+
+    def complete(self, line):
+        """The words zsh lists when Tab is pressed after "hotload line "."""
+        self.tmux("send-keys", "C-u")
+        self.tmux("send-keys", "clear", "Enter")
+        self.wait(lambda s: s.strip() == "%")
+        self.type("hotload %s " % line)
+        self.tmux("send-keys", "Tab")  # more than one: they are listed
+
+        def listed(s):
+            below = s.strip().split("\n")[1:]
+            return below and set(" ".join(below).split())
+        words = self.wait(listed)
+        self.tmux("send-keys", "C-c")
+        return words
+
+    def kill(self):
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"],
+                       env=self.env, capture_output=True,
+                       stdin=subprocess.DEVNULL, timeout=harness.TIMEOUT)
+
+
 if __name__ == "__main__":
     unittest.main()
