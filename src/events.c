@@ -39,8 +39,7 @@ jb_add(struct jbuf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
-static void
-jb_printf(struct jbuf *b, const char *fmt, ...)
+static void jb_printf(struct jbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -54,8 +53,8 @@ jb_printf(struct jbuf *b, const char *fmt, ...)
 	n = vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		jb_add(b, buf, (size_t)n < sizeof buf ? (size_t)n
-		                                      : sizeof buf - 1);
+		jb_add(b, buf,
+		       (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
 /* Append s as a JSON string, its bytes kept as the header says. */
@@ -110,8 +109,7 @@ jb_time(struct jbuf *b, int64_t ns)
 	if (gmtime_r(&sec, &tm) == NULL ||
 	    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
 		buf[0] = '\0';
-	jb_printf(b, "\"%s.%03dZ\"", buf,
-	          (int)(ns % 1000000000 / 1000000));
+	jb_printf(b, "\"%s.%03dZ\"", buf, (int)(ns % 1000000000 / 1000000));
 }
 
 static const char *const statuses[] = {"ok", "failed", "restarted",

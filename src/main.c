@@ -57,9 +57,9 @@ check_some_exist(const struct options *o)
 		else if (errno != error)
 			error = -1;
 		if (i < 3)
-			used += (size_t)snprintf(names + used, sizeof names - used,
-			                         "%s%s", i ? ", " : "",
-			                         o->paths[i]);
+			used += (size_t)snprintf(names + used,
+			                         sizeof names - used, "%s%s",
+			                         i ? ", " : "", o->paths[i]);
 		if (used >= sizeof names)
 			used = sizeof names - 1;
 	}

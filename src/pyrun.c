@@ -21,9 +21,9 @@ static PyObject *module;       /* the hotload module */
 static struct filelist *files; /* the files watched */
 static pid_t main_pid;
 static int start_dir = -1;
-static struct step *current;   /* the step that runs */
-static bool debugging;         /* --pdb, for the step that runs */
-static PyObject *debug_exc;    /* what it is to debug when it is over */
+static struct step *current; /* the step that runs */
+static bool debugging;       /* --pdb, for the step that runs */
+static PyObject *debug_exc;  /* what it is to debug when it is over */
 
 static const struct host python_host;
 
@@ -179,8 +179,8 @@ copy_text(PyObject *obj, bool fs, char *buf, size_t len)
 		n = (size_t)PyBytes_GET_SIZE(bytes);
 		if (n >= len) {
 			n = len - 1;
-			while (n > 0 && (PyBytes_AS_STRING(bytes)[n] & 0xC0) ==
-			                    0x80)
+			while (n > 0 &&
+			       (PyBytes_AS_STRING(bytes)[n] & 0xC0) == 0x80)
 				n--;
 		}
 		memcpy(buf, PyBytes_AS_STRING(bytes), n);
@@ -295,7 +295,8 @@ debug_failure(enum step_status st)
 			                        exc, stop);
 		PyOS_InputHook = hook;
 		Py_XDECREF(stop);
-		if (r == NULL && PyErr_ExceptionMatches(PyExc_KeyboardInterrupt))
+		if (r == NULL &&
+		    PyErr_ExceptionMatches(PyExc_KeyboardInterrupt))
 			drop_error();
 		else if (r == NULL)
 			PyErr_PrintEx(0);

@@ -81,8 +81,9 @@ test_a_round(void)
 
 	events_write(path, &r, STEP_FAILED);
 	text = slurp();
-	CHECK(holds(text, "{\"round\":12,\"start\":\"2023-11-14T22:13:20.123Z\","
-	                  "\"duration_ms\":"));
+	CHECK(holds(text,
+	            "{\"round\":12,\"start\":\"2023-11-14T22:13:20.123Z\","
+	            "\"duration_ms\":"));
 	CHECK(holds(text, ",\"status\":\"failed\",\"changed\":[\"d/caf\xc3\xa9"
 	                  "\\udcff \\\"q\\\"\\\\\\t\\u001b.py\",\"lib.py\"],"
 	                  "\"steps\":[{\"label\":\"lib\",\"kind\":\"module\","

@@ -158,8 +158,8 @@ test_escape(void)
 	check_escape("\x01\x1f\x7f", 256, "\\001\\037\\177");
 	check_escape("back\\slash", 256, "back\\slash");
 	/* C1 controls, as UTF-8 (CSI is U+009B) and as a raw byte. */
-	check_escape("x\xc2\x9b" "2J", 256, "x\\302\\2332J");
-	check_escape("x\x9b" "2J", 256, "x\\2332J");
+	check_escape("x\302\2332J", 256, "x\\302\\2332J");
+	check_escape("x\2332J", 256, "x\\2332J");
 	check_escape("nbsp\xc2\xa0", 256, "nbsp\xc2\xa0");
 	/* Bytes that are not UTF-8: stray, overlong, surrogate, cut short,
 	 * past U+10FFFF. */
