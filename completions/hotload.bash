@@ -82,7 +82,7 @@ _hotload()
 		--no-patch
 		-r --run
 		-c --clear-terminal --no-clear --restart --signal --kill-after
-		-e --ext -0 --null --ignore --no-ignore -p --postpone
+		-a --auto -e --ext -0 --null --ignore --no-ignore -p --postpone
 		-1 --once --watcher -i --interval --repl -n --non-interactive
 		--pdb --events --color -q --quiet -v --verbose
 		-h --help -V --version"
