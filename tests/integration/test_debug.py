@@ -47,7 +47,7 @@ class PostMortem(TestCase):
 
     def test_pdb_opens_at_the_failed_frame_and_c_goes_back_to_watching(self):
         h = self.start_pdb()
-        out = h.stdout()
+        out = h.stderr()  # what was printed, without Python's colours
         # The traceback comes first, then pdb at the line that raised.
         self.assertIn("ValueError: x is 41", out)
         self.assertLess(out.index("ValueError"), out.index(PDB))
@@ -162,7 +162,7 @@ class LastError(TestCase):
 
     def test_banner_says_the_first_import_failed(self):
         h = self.start_repl()
-        out = h.stdout()
+        out = h.stderr()  # what was printed, without Python's colours
         self.assertIn("lib did not import (the error is above); the prompt "
                       "works all the same", out)
         self.assertLess(out.index("ValueError"), out.index("did not import"))
@@ -190,5 +190,6 @@ class PostMortemWithKeys(LiveTestCase):
         pane.type("q")
         self.assertEqual(self.read_status(), 0)
         # The terminal is as it was before hotload.
-        flags = stty_flags(read(self.path("stty.txt")))
+        flags = stty_flags(wait_until(lambda: read(self.path("stty.txt")),
+                                      what="the terminal's settings"))
         self.assertTrue({"icanon", "echo"} <= flags, flags)
