@@ -24,8 +24,25 @@ static int start_dir = -1;
 static struct step *current; /* the step that runs */
 static bool debugging;       /* --pdb, for the step that runs */
 static PyObject *debug_exc;  /* what it is to debug when it is over */
+static PyObject *sigint_handler; /* Python's, when rounds began */
 
 static const struct host python_host;
+
+/* signal.name(SIGINT) or, with handler, signal.name(SIGINT, handler);
+ * NULL, with nothing raised, if it fails. */
+static PyObject *
+call_signal(const char *name, PyObject *handler)
+{
+	PyObject *mod = PyImport_ImportModule("signal"), *r = NULL;
+
+	if (mod != NULL)
+		r = handler ? PyObject_CallMethod(mod, name, "iO", SIGINT,
+		                                  handler)
+		            : PyObject_CallMethod(mod, name, "i", SIGINT);
+	Py_XDECREF(mod);
+	PyErr_Clear();
+	return r;
+}
 
 /*
  * Start running rounds with the hotload module mod over the files fl: the
@@ -41,6 +58,7 @@ pyrun_attach(void *mod, struct filelist *fl)
 	main_pid = getpid();
 	start_dir = open(".", O_RDONLY | O_CLOEXEC);
 	host_set(&python_host);
+	sigint_handler = call_signal("getsignal", NULL);
 }
 
 void
@@ -51,6 +69,7 @@ pyrun_detach(void)
 	pyrun_end_wait();
 	host_set(NULL);
 	Py_CLEAR(module);
+	Py_CLEAR(sigint_handler);
 	files = NULL;
 	if (start_dir != -1)
 		close(start_dir);
@@ -344,6 +363,21 @@ pyrun_exit_status(void)
 	return status;
 }
 
+/* Is type bdb.BdbQuit, which pdb's q raises to leave the code? */
+static bool
+debugger_quit(PyObject *type)
+{
+	PyObject *name = PyUnicode_FromString("bdb");
+	PyObject *bdb = name ? PyImport_GetModule(name) : NULL;
+	PyObject *quit = bdb ? PyObject_GetAttrString(bdb, "BdbQuit") : NULL;
+	bool is = quit != NULL && PyErr_GivenExceptionMatches(type, quit);
+
+	Py_XDECREF(quit);
+	Py_XDECREF(bdb);
+	Py_XDECREF(name);
+	return is;
+}
+
 /*
  * Deal with the exception a step raised: KeyboardInterrupt ends hotload;
  * SystemExit ends the step with its code, as it would end python; anything
@@ -359,6 +393,12 @@ step_exception(const char *what, char *detail, size_t len)
 		PyErr_Clear();
 		sig_note(SIGINT);
 		return STEP_INTERRUPTED;
+	}
+	if (debugger_quit(type)) {
+		/* q at a pdb prompt: the step ends there, as asked. */
+		PyErr_Clear();
+		snprintf(detail, len, "%squit in the debugger", what);
+		return STEP_FAILED;
 	}
 	if (!PyErr_GivenExceptionMatches(type, PyExc_SystemExit)) {
 		snprintf(detail, len, "%s%s", what,
@@ -428,8 +468,10 @@ failed_part(PyObject *obj, char *buf, size_t len)
  * step's status.
  */
 static enum step_status
-after_python(enum step_status st, char *detail, size_t len)
+after_python(enum step_status st, unsigned long ints, char *detail,
+             size_t len)
 {
+	PyObject *now;
 	static const char *const streams[] = {"stdout", "stderr"};
 	size_t i;
 
@@ -445,6 +487,20 @@ after_python(enum step_status st, char *detail, size_t len)
 		hl_msg("cannot go back to the starting directory");
 	if (getpid() != main_pid)
 		_exit(st == STEP_OK ? 0 : 1);
+	/* Between steps, Ctrl-C is hotload's again: a debugger's "c" or the
+	 * code may have left a SIGINT handler of its own, and signal
+	 * handlers and masks the code changed are put back. */
+	now = call_signal("getsignal", NULL);
+	if (now != NULL && sigint_handler != NULL && now != sigint_handler)
+		Py_XDECREF(call_signal("signal", sigint_handler));
+	Py_XDECREF(now);
+	sig_reclaim();
+	if (sig_int_count() != ints) {
+		/* Ctrl-C while the code ran ends hotload, also when the code
+		 * caught the KeyboardInterrupt to clean up. */
+		sig_note(SIGINT);
+		st = STEP_INTERRUPTED;
+	}
 	return st;
 }
 
@@ -478,7 +534,7 @@ restart_thread(void *arg)
 		}
 	if (n == WATCH_CHANGED) {
 		rw->fired = 1;
-		pthread_kill(rw->main, SIGINT);
+		pthread_kill(rw->main, sig_stop_signal());
 	}
 	return NULL;
 }
@@ -518,6 +574,19 @@ restart_watch_stop(struct restart_watch *rw)
 	return rw->fired;
 }
 
+/* Call the hotload module's function name (with arg, if not NULL), whose
+ * failure does not matter. */
+static void
+call_quietly(const char *name, PyObject *arg)
+{
+	PyObject *r = arg ? PyObject_CallMethod(module, name, "O", arg)
+	                  : PyObject_CallMethod(module, name, NULL);
+
+	if (r == NULL)
+		drop_error();
+	Py_XDECREF(r);
+}
+
 /*
  * Run a module step: its object's _step_run(), which runs the pre-hook
  * unless this is the first import, the import or reload, and the post-hook
@@ -530,11 +599,14 @@ module_step(struct round *rd, struct step *s, char *detail, size_t len)
 	PyObject *report = PyObject_GetAttrString(module, "_report_failure");
 	PyObject *r = NULL;
 	enum step_status st = STEP_OK;
+	unsigned long ints = sig_int_count();
 	struct restart_watch rw;
 	bool watching = restart_watch_start(&rw, rd);
 	char what[300];
 
 	detail[0] = '\0';
+	if (watching)
+		call_quietly("_sockets_begin", NULL);
 	current = s;
 	debugging = rd->opt->pdb;
 	running_step.detail = detail;
@@ -558,13 +630,16 @@ module_step(struct round *rd, struct step *s, char *detail, size_t len)
 		if (PyErr_CheckSignals() != 0)
 			PyErr_Clear();
 		sig_forget(SIGINT);
+		call_quietly("_sockets_end", Py_True);
 		st = STEP_RESTART;
 		snprintf(detail, len, "stopped for a change");
+	} else if (watching) {
+		call_quietly("_sockets_end", Py_False);
 	}
 	debug_failure(st);
 	debugging = false;
 	current = NULL;
-	return after_python(st, detail, len);
+	return after_python(st, ints, detail, len);
 }
 
 /* Run a step of the Python API that is neither a module nor a command. */
@@ -573,6 +648,7 @@ call_step(struct step *s, char *detail, size_t len)
 {
 	PyObject *run = PyObject_GetAttrString(module, "_run_step"), *r = NULL;
 	enum step_status st = STEP_OK;
+	unsigned long ints = sig_int_count();
 
 	detail[0] = '\0';
 	current = s;
@@ -583,7 +659,7 @@ call_step(struct step *s, char *detail, size_t len)
 	Py_XDECREF(r);
 	Py_XDECREF(run);
 	current = NULL;
-	return after_python(st, detail, len);
+	return after_python(st, ints, detail, len);
 }
 
 static void

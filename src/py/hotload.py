@@ -38,7 +38,8 @@ _USED_BY_C = ("_CommandLineModule", "ReloadedPythonModule", "Command",
               "ClearTerminal", "_run_step", "_start", "_session",
               "_forget_listings",
               "_repl_start", "_repl_refresh", "_repl", "_error_place",
-              "_post_mortem", "_auto_start", "_auto_update")
+              "_post_mortem", "_auto_start", "_auto_update", "_sockets_begin",
+              "_sockets_end")
 # Attributes C uses on step objects: a module step's _step_run() and
 # _failed_part, a Command's command, and run to know a step.
 _STEP_ATTRIBUTES = ("_step_run", "_failed_part", "command", "run")
@@ -120,7 +121,8 @@ from hotload.api import (  # noqa: E402
     Runnable, PythonHandle, Command, ClearTerminal, ReloadedPythonModule,
     ReloadModules, listfiles)
 from hotload.session import (  # noqa: E402
-    _CommandLineModule, _run_step, _start, _session, _forget_listings)
+    _CommandLineModule, _run_step, _start, _session, _forget_listings,
+    _sockets_begin, _sockets_end)
 from hotload.repl import _repl_start, _repl_refresh, _repl  # noqa: E402
 from hotload.diagnose import _error_place, _post_mortem  # noqa: E402
 from hotload.auto import _auto_start, _auto_update  # noqa: E402

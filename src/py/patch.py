@@ -1379,7 +1379,8 @@ def reload(module, patch=True):
     the new source no longer binds are taken out. report (a Report) says
     what was patched, replaced and removed. If the reload raises, the
     module's names and classes are put back as they were, no function is
-    patched, and the exception propagates unchanged.
+    patched, and the exception propagates unchanged; a KeyboardInterrupt
+    leaves what the module ran until then, as importlib.reload does.
 
     The module returned is what importlib.reload returns (the module
     itself, unless its code put another object in sys.modules). Call
@@ -1402,6 +1403,12 @@ def reload(module, patch=True):
             result = _importlib_reload(module)
         finally:
             catcher.remove()
+    except KeyboardInterrupt:
+        # Stopped, not failed: a module whose top level runs on (a loop,
+        # a server) was interrupted (--restart, Ctrl-C) where it was. What
+        # it ran stays, as importlib.reload leaves it; nothing is patched.
+        _leave(ctx)
+        raise
     except BaseException:
         _leave(ctx)
         ctx.rollback()

@@ -1,7 +1,10 @@
 # session.py: what the C part calls to run a session's steps: the step of a
 # --module, steps it does not run itself, and the start and end of hotload().
+import gc
 import importlib
 import inspect
+import os
+import socket
 
 import hotload
 from hotload import diagnose, reloading
@@ -96,3 +99,73 @@ def _forget_listings():
     """New files appeared: let the import system look at directories
     again."""
     importlib.invalidate_caches()
+
+
+# -- Listening sockets a stopped server leaves open ---------------------------
+# A process that ends closes every socket it has; a server that --restart
+# stops lives on in hotload's process, and a listening socket its code let
+# go of without closing holds the port for good: the next run cannot bind
+# it ("Address already in use"), and requests to it wait in its backlog.
+# werkzeug 2.1 to 2.2.2 (Flask's app.run) does so: it detach()es the socket
+# it bound and serves on a dup() of it, which is all it closes. While a
+# module step that --restart may stop runs, socket.socket.detach notes the
+# listening sockets let go of; once the step is stopped, those that are
+# still open, still the same socket, and held by no socket object (ssl
+# wraps a socket by detaching it into another) are closed.
+
+_detached = []  # (descriptor, inode) of listening sockets let go of
+
+
+def _note_detach(sock, detach):
+    """detach() of sock, noting it if it listens."""
+    fd = sock.fileno()
+    try:
+        ino = os.fstat(fd).st_ino if fd >= 0 and sock.getsockopt(
+            socket.SOL_SOCKET, socket.SO_ACCEPTCONN) else None
+    except OSError:
+        ino = None
+    result = detach(sock)
+    if ino is not None:
+        _detached.append((fd, ino))
+    return result
+
+
+def _sockets_begin():
+    """A module step that --restart may stop begins."""
+    cls = socket.socket
+    if "detach" in cls.__dict__ and hasattr(cls.detach, "_hotload_detach"):
+        return
+    detach = cls.detach
+
+    def noting_detach(self):
+        return _note_detach(self, detach)
+    noting_detach._hotload_detach = detach
+    cls.detach = noting_detach
+    del _detached[:]
+
+
+def _sockets_end(stopped):
+    """The step is over; stopped by a change, it closes the listening
+    sockets its code let go of. Returns how many it closed."""
+    cls = socket.socket
+    detach = getattr(cls.__dict__.get("detach"), "_hotload_detach", None)
+    if detach is not None:
+        cls.detach = detach
+    left = []
+    for fd, ino in _detached if stopped else ():
+        try:
+            if os.fstat(fd).st_ino == ino:
+                left.append(fd)
+        except OSError:
+            pass
+    del _detached[:]
+    if not left:
+        return 0
+    held = {obj.fileno() for obj in gc.get_objects()
+            if isinstance(obj, socket.socket)}
+    closed = 0
+    for fd in left:
+        if fd not in held:
+            os.close(fd)
+            closed += 1
+    return closed

@@ -820,6 +820,14 @@ class TestFailures(ModuleTest):
             self.reload(m, "def f(:\n")
         self.assert_untouched(m, f, C, c)
 
+    def test_an_interrupted_reload_keeps_what_it_ran(self):
+        # A top level that runs on (a loop, a server) stopped by --restart
+        # or Ctrl-C: as after importlib.reload, what ran stays.
+        m = self.load("V = 1\n")
+        with self.assertRaises(KeyboardInterrupt):
+            self.reload(m, "V = 2\nraise KeyboardInterrupt\n")
+        self.assertEqual(m.V, 2)
+
     def test_exception_halfway_patches_nothing(self):
         m = self.load(self.source)
         f, C, c = m.f, m.C, m.C()
