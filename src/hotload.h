@@ -453,6 +453,8 @@ struct loop {
 	bool late;                  /* a change came after the steps ended */
 	int input_fd;               /* keys, or the prompt's input; or -1 */
 	bool keys;                  /* input_fd is the terminal, for keys */
+	bool prompt;     /* the prompt waits: a Ctrl-C is the prompt's */
+	bool prompt_int; /* a wait ended for such a Ctrl-C */
 	void (*before_round)(void); /* the prompt makes room for output */
 	void (*after_round)(void);  /* and shows itself again */
 };
@@ -465,11 +467,11 @@ enum loop_result loop_run(struct loop *, bool, enum step_status *);
 void loop_free(struct loop *);
 bool loop_stopping(enum watch_result);
 
-/* pyrun.c: Python code in rounds, in the program and in the extension. */
-void pyrun_attach(void *, struct filelist *);
 /* pyauto.c: --auto, the files of the modules the program imports. */
 void pyauto_update(struct watch *, const struct options *);
 
+/* pyrun.c: Python code in rounds, in the program and in the extension. */
+void pyrun_attach(void *, struct filelist *);
 void pyrun_detach(void);
 bool pyrun_active(void);
 struct filelist *pyrun_files(void);

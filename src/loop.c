@@ -19,18 +19,29 @@ loop_stopping(enum watch_result waited)
 /*
  * Wait for changes as watch_wait does (settle: as watch_settle does), on
  * through signals that do not stop hotload, such as SIGCHLD. Returns
- * WATCH_SIGNAL only when hotload is to stop.
+ * WATCH_SIGNAL only when hotload is to stop. While the prompt waits
+ * (L->prompt), a Ctrl-C is the prompt's: the wait ends as for input, with
+ * L->prompt_int set, and the interrupt is left to Python.
  */
 static enum watch_result
-wait_changes(struct watch *w, int input_fd, int64_t timeout_ns, bool settle,
+wait_changes(struct loop *L, int input_fd, int64_t timeout_ns, bool settle,
              struct changes *chg)
 {
 	enum watch_result n;
+	unsigned long ints;
 
 	for (;;) {
-		n = settle ? watch_settle(w, chg)
-		           : watch_wait(w, input_fd, timeout_ns, chg);
-		if (n != WATCH_SIGNAL || loop_stopping(n))
+		ints = sig_int_count();
+		n = settle ? watch_settle(L->w, chg)
+		           : watch_wait(L->w, input_fd, timeout_ns, chg);
+		if (n != WATCH_SIGNAL)
+			return n;
+		if (L->prompt && !settle && sig_caught() == 0 &&
+		    sig_int_count() != ints) {
+			L->prompt_int = true;
+			return WATCH_INPUT;
+		}
+		if (loop_stopping(n))
 			return n;
 	}
 }
@@ -94,7 +105,7 @@ wait_burst(struct loop *L, int64_t timeout_ns, bool *fresh)
 	*fresh = L->late;
 	L->late = false;
 	while (L->next.n == 0) {
-		n = wait_changes(L->w, L->input_fd, timeout_ns, false,
+		n = wait_changes(L, L->input_fd, timeout_ns, false,
 		                 &L->next);
 		if (n == WATCH_SIGNAL)
 			return BURST_STOPPED;
@@ -113,7 +124,7 @@ wait_burst(struct loop *L, int64_t timeout_ns, bool *fresh)
 		*fresh = n == WATCH_CHANGED;
 	}
 	L->w->burst = !*fresh;
-	n = wait_changes(L->w, -1, 0, true, &L->next);
+	n = wait_changes(L, -1, 0, true, &L->next);
 	L->w->burst = false;
 	if (n == WATCH_SIGNAL)
 		return BURST_STOPPED;
@@ -291,7 +302,7 @@ loop_next(struct loop *L, int64_t timeout_ns, enum step_status *st)
 		}
 		while ((*st = run_round(L, new_files)) == STEP_RESTART) {
 			host_begin_wait();
-			n = wait_changes(L->w, -1, 0, true, &L->next);
+			n = wait_changes(L, -1, 0, true, &L->next);
 			new_files = settle(L);
 			host_end_wait();
 			if (n == WATCH_SIGNAL)

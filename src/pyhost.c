@@ -8,7 +8,9 @@
 #include <Python.h>
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hotload.h"
@@ -300,8 +302,6 @@ pyhost_finalize(bool at_once)
 /* The readline function that draws the prompt and the line again, if the
  * interpreter's readline module uses GNU readline. */
 static void (*redraw_line)(void);
-/* Readline edits the prompt's lines, and calls the input hook often. */
-static bool repl_polls;
 
 static void
 find_redraw(void)
@@ -344,19 +344,95 @@ repl_after_round(void)
 }
 
 /*
- * While the prompt waits for a line, Python calls this every 100 ms (with
- * readline), or once before each line. Run a round if files changed.
+ * A Ctrl-C while the prompt's input hook waits is the prompt's, but Python
+ * reads the line (readline's select, or fgets) only after the hook returns,
+ * and takes the KeyboardInterrupt only from a signal that ends that read.
+ * So the hook returns, and a thread sends the main thread hotload's own
+ * stop signal, which interrupts Python as a Ctrl-C does, every 2 ms until
+ * the hook is called again: the read it ends calls the hook, then takes
+ * the interrupt.
+ */
+static pthread_t prompt_thread, resender;
+static volatile sig_atomic_t resending;
+static bool resender_runs;
+/* GNU readline reads the prompt's lines (else Python's fgets does). */
+static bool repl_readline;
+/* The SIGINTs counted when the hook last looked (sig_int_count). */
+static unsigned long hook_ints;
+
+static void *
+resend_interrupt(void *arg)
+{
+	struct timespec ts = {0, 2000000};
+
+	(void)arg;
+	while (resending) {
+		pthread_kill(prompt_thread, sig_stop_signal());
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+static void
+resend_start(void)
+{
+	sigset_t all, old;
+
+	resending = 1;
+	prompt_thread = pthread_self();
+	/* The thread takes no signal of its own: they are the main one's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	resender_runs =
+	    pthread_create(&resender, NULL, resend_interrupt, NULL) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void
+resend_stop(void)
+{
+	if (!resender_runs)
+		return;
+	resending = 0;
+	pthread_join(resender, NULL);
+	resender_runs = false;
+}
+
+/*
+ * While the prompt waits for a line, Python calls this (with readline,
+ * after each look at the terminal; without it, before each line). Wait
+ * here for typing, and run a round as soon as files change, so that a save
+ * shows at once.
  */
 static int
 repl_input_hook(void)
 {
-	PyGILState_STATE gil = PyGILState_Ensure();
+	PyGILState_STATE gil;
 	enum step_status st;
 	enum loop_result status;
 
-	/* With readline, look and go back, so Ctrl-C reaches the prompt at
-	 * once; without it, wait here until a line is typed. */
-	status = loop_next(repl_loop, repl_polls ? 0 : -1, &st);
+	if (resender_runs) {
+		/* Called again: with readline, after the look at the terminal
+		 * the signal ended, which takes the interrupt once the hook
+		 * goes back, at once; without, fgets took it already. */
+		resend_stop();
+		hook_ints = sig_int_count();
+		if (repl_readline)
+			return 0;
+	}
+	if (sig_int_count() != hook_ints) {
+		/* A Ctrl-C ended readline's look at the terminal: it takes the
+		 * interrupt once the hook goes back. */
+		hook_ints = sig_int_count();
+		return 0;
+	}
+	gil = PyGILState_Ensure();
+	status = loop_next(repl_loop, -1, &st);
+	if (status == LOOP_INPUT && repl_loop->prompt_int) {
+		repl_loop->prompt_int = false;
+		resend_start();
+	}
+	hook_ints = sig_int_count();
 	if (sig_caught() != 0 && sig_caught() != SIGINT) {
 		PyGILState_Release(gil);
 		stop_now();
@@ -395,13 +471,14 @@ pyhost_repl(struct loop *L)
 	repl_loop = L;
 	L->input_fd = STDIN_FILENO;
 	L->keys = false;
+	L->prompt = true;
 	L->before_round = repl_before_round;
 	L->after_round = repl_after_round;
 	r = PyObject_CallMethod(hotload_module, "_repl_start", "Os", names,
 	                        history);
 	Py_XDECREF(names);
 	if (r != NULL) {
-		repl_polls = PyObject_IsTrue(r) == 1;
+		repl_readline = PyObject_IsTrue(r) == 1;
 		Py_DECREF(r);
 		find_redraw();
 		PyOS_InputHook = repl_input_hook;

@@ -200,8 +200,11 @@ class Hotload:
         return line
 
     def stdout(self):
+        """What hotload printed on stdout (on a terminal, everything it
+        printed, without colours; self.out has them)."""
         with self.lock:
-            return self.out.decode(errors="replace")
+            text = self.out.decode(errors="replace")
+        return COLOR.sub("", text) if self.tty else text
 
     def stderr(self):
         """hotload's own messages (on a terminal, everything it printed,
