@@ -33,7 +33,6 @@
 import ast
 import importlib
 import importlib.machinery
-import importlib.util
 import os
 import sys
 import zipimport
@@ -152,19 +151,7 @@ def _imports_in(path, package, source=None):
     except (OSError, ValueError, SyntaxError, RecursionError,
             MemoryError):
         return None
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = "." * node.level + (node.module or "")
-            try:
-                base = importlib.util.resolve_name(base, package)
-            except (ImportError, ValueError):
-                continue
-            names.add(base)
-            names.update(base + "." + alias.name for alias in node.names
-                         if alias.name != "*")
+    names = reloading._imported_names(tree, package)
     found = set()
     for name in names:
         parts = name.split(".")

@@ -190,7 +190,8 @@ def _imported_names(tree, package):
             except (ImportError, ValueError):
                 continue
             names.add(base)
-            names.update(base + "." + alias.name for alias in node.names)
+            names.update(base + "." + alias.name for alias in node.names
+                         if alias.name != "*")
     return names
 
 

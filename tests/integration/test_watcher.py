@@ -205,32 +205,44 @@ class SymbolicLinks(TestCase):
 
 
 class Bursts(TestCase):
-    @unittest.skipUnless(shutil.which("git"), "git is not installed")
-    def test_twenty_git_checkouts_of_300_files_give_a_round_each(self):
+    def two_branches(self, nfiles, *config):
+        """A git repository whose branches master and other hold nfiles
+        files each, all different; returns a function running git in it."""
         git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+        for c in config:
+            git += ["-c", c]
 
         def run(*args):
             subprocess.run(git + list(args), cwd=self.dir, check=True,
                            stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
         run("init", "-q")
-        for i in range(300):
-            self.write("f%03d.py" % i, "a%d\n" % i)
-        run("add", ".")
-        run("commit", "-qm", "a")
-        run("checkout", "-qb", "other")
-        for i in range(300):
-            self.write("f%03d.py" % i, "b%d\n" % i)
-        run("commit", "-qam", "b")
+        for branch in ("a", "b"):
+            if branch == "b":
+                run("checkout", "-qb", "other")
+            for i in range(nfiles):
+                self.write("f%03d.py" % i, "%s%d\n" % (branch, i))
+            run("add", ".")
+            run("commit", "-qm", branch)
+        return run
+
+    def checkouts(self, run, count, nfiles):
+        """Check out the branches in turn, count times, under a command
+        printing "$# files": each checkout gives one round."""
         h = self.start("-e", "py", "-r", "echo \"$# files\"", ".")
         h.wait_out("0 files\n")
-        # git holds its index lock while it writes the work tree: hotload
-        # waits for it, so each checkout is one round, however slow.
-        for n in range(20):
+        for n in range(count):
             before = h.files_lines()
             run("checkout", "-q", ("master", "other")[n % 2])
-            self.assertEqual(h.wait_burst(300, after=before), 1,
+            self.assertEqual(h.wait_burst(nfiles, after=before), 1,
                              "checkout %d" % (n + 1))
+        return h
+
+    @unittest.skipUnless(shutil.which("git"), "git is not installed")
+    def test_twenty_git_checkouts_of_300_files_give_a_round_each(self):
+        # git holds its index lock while it writes the work tree: hotload
+        # waits for it, so each checkout is one round, however slow.
+        h = self.checkouts(self.two_branches(300), 20, 300)
         # The files git replaced are not reported one by one.
         self.assertNotIn("is gone", h.stderr())
         self.assertNotIn("are gone", h.stderr())
@@ -240,31 +252,10 @@ class Bursts(TestCase):
         # A filter that takes a while for each file (as git-lfs or a big
         # repository does) makes a checkout last longer than any pause
         # hotload waits for: git's index lock tells it the burst goes on.
-        git = ["git", "-c", "user.name=t", "-c", "user.email=t@t",
-               "-c", "filter.slow.smudge=sleep 0.1; cat",
-               "-c", "filter.slow.clean=cat"]
-
-        def run(*args):
-            subprocess.run(git + list(args), cwd=self.dir, check=True,
-                           stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
-        run("init", "-q")
         self.write(".gitattributes", "*.py filter=slow\n")
-        for i in range(40):
-            self.write("f%02d.py" % i, "a%d\n" % i)
-        run("add", ".")
-        run("commit", "-qm", "a")
-        run("checkout", "-qb", "other")
-        for i in range(40):
-            self.write("f%02d.py" % i, "b%d\n" % i)
-        run("commit", "-qam", "b")
-        h = self.start("-e", "py", "-r", "echo \"$# files\"", ".")
-        h.wait_out("0 files\n")
-        for n in range(2):
-            before = h.files_lines()
-            run("checkout", "-q", ("master", "other")[n % 2])
-            self.assertEqual(h.wait_burst(40, after=before), 1,
-                             "checkout %d" % (n + 1))
+        run = self.two_branches(40, "filter.slow.smudge=sleep 0.1; cat",
+                                "filter.slow.clean=cat")
+        self.checkouts(run, 2, 40)
 
     def test_storm_of_1000_writes_keeps_the_final_state(self):
         self.write("data.txt", "0\n")
