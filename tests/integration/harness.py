@@ -54,7 +54,7 @@ COLOR = re.compile(r"\x1b\[[0-9;]*m")
 
 def rounds_in(text):
     """The rounds whose status lines are in text, as (number, outcome)."""
-    return [(int(n), s) for n, s in ROUND.findall(text)]
+    return [(int(n), s) for n, s in ROUND.findall(COLOR.sub("", text))]
 
 
 # Tests that read /proc/PID/stat or /proc/PID/fd, as Linux has them.

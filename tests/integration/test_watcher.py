@@ -22,10 +22,10 @@ class Backends(TestCase):
         h = self.start("-v", "-r", "true", "a.txt")
         h.wait_rounds(1)
         if WATCHER == "poll" or not HAVE_INOTIFY:
-            self.assertIn("watching 1 files by polling", h.stderr())
+            self.assertIn("watching 1 file by polling", h.stderr())
         else:
-            self.assertIn("watching 1 files in 1 directories with 1 inotify "
-                          "watches", h.stderr())
+            self.assertIn("watching 1 file in 1 directory with 1 inotify "
+                          "watch\n", h.stderr())
 
     @unittest.skipUnless(HAVE_INOTIFY, "inotify is Linux's")
     def test_auto_falls_back_to_polling_and_says_why(self):
