@@ -8,6 +8,7 @@
  * sweep takes at most a 25th of the time, and less often when it would take
  * more, to keep idle CPU under 5% of one core.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,11 +142,12 @@ empty(const struct pollset *p)
 	              : p->nfiles == 0 && p->ndirs == 0;
 }
 
-/* Are the focused files looked at more often than the rest? */
+/* Are the focused files looked at more often than the rest? They are
+ * once a sweep comes at most half as often as asked. */
 static bool
 focusing(const struct pollset *p)
 {
-	return p->rate_ns > p->w->interval_ns;
+	return p->rate_ns >= 2 * p->w->interval_ns;
 }
 
 /* What a look that began at start, CPU time cpu, cost: its CPU time, or
@@ -187,18 +189,21 @@ tell_rate(struct pollset *p, int64_t rate)
 {
 	struct watch *w = p->w;
 	int64_t shown = p->shown_rate_ns;
+	char focus[80];
 
 	p->slow_sweeps = rate > w->interval_ns ? p->slow_sweeps + 1 : 0;
 	if (p->slow_sweeps < SLOW_SWEEPS || w->quiet ||
 	    (shown != 0 &&
 	     (!w->verbose || (rate <= 2 * shown && 2 * rate >= shown))))
 		return;
+	snprintf(focus, sizeof focus,
+	         "; the files changed last and the modules' own every %.1f ms",
+	         (double)w->interval_ns / 1e6);
 	hl_msg("polling %zu files%s every %.0f ms (%.1f times a second), to "
-	       "keep idle CPU under 5%% of a core; the files changed last "
-	       "and the modules' own every %.1f ms",
+	       "keep idle CPU under 5%% of a core%s",
 	       p->all ? w->files->n : p->nfiles,
 	       p->all ? "" : " on remote file systems", (double)rate / 1e6,
-	       1e9 / (double)rate, (double)w->interval_ns / 1e6);
+	       1e9 / (double)rate, rate >= 2 * w->interval_ns ? focus : "");
 	p->shown_rate_ns = rate;
 }
 
@@ -221,7 +226,6 @@ sweep(struct pollset *p, struct changes *out)
 	if (p->all) {
 		n = watch_sweep(w, out);
 		watch_classify(w, true);
-		p->sweep_cost_ns = w->sweep_cost_ns;
 	} else {
 		for (i = 0; i < p->nfiles; i++)
 			n += watch_update(w, p->files[i], now_ns(), out);
@@ -230,9 +234,9 @@ sweep(struct pollset *p, struct changes *out)
 			    watch_look_dir(w, p->dirs[i]))
 				filelist_rescan(fl, p->dirs[i]);
 		n += watch_adopt(w, first, out);
-		p->sweep_cost_ns = cost_since(start, cpu);
 	}
 	find_modules(p);
+	p->sweep_cost_ns = cost_since(start, cpu);
 	/* The share of a core left for sweeps; at least half of it. */
 	share = 1.0 / POLL_CPU_SHARE;
 	if (focusing(p))
