@@ -105,6 +105,7 @@ class ReloadedPythonModule(Runnable):
             self.module = self._first_import()
         elif not reloading._reloaded_this_round(self.name):
             self.module = reloading._reload(self.module, self.patch)
+            reloading._done_this_round().add(self.name)
         return self.module
 
     def _first_import(self):

@@ -269,16 +269,28 @@ def _reloaded_this_round(name):
             and name in _reloaded_in_round[1])
 
 
-def _reload_changed(skip=()):
-    """Reload the imported modules whose files changed in this round, and
-    the watched modules that import them, dependencies before the modules
-    that import them, once a round; the modules in skip are left to their
-    own steps."""
+def _done_this_round():
+    """The names of the modules reloaded in this round so far."""
     done = _reloaded_in_round
     if done[0] != hotload.reloads:
         done[0], done[1] = hotload.reloads, set()
+    return done[1]
+
+
+def _reload_changed(skip=()):
+    """Reload the imported modules whose files changed in this round, and
+    the watched modules that import them, dependencies before the modules
+    that import them, once a round. The modules in skip are left to their
+    own steps, and so are the ones that import them: those run after the
+    step's reload (another -m step's module that imports this one)."""
+    done = _done_this_round()
+    waiting = {m.__name__ for m in skip if m is not None}
     for module in _in_dependency_order(_with_importers(_changed_modules())):
-        if module in skip or module.__name__ in done[1]:
+        name = module.__name__
+        if name in waiting or name in done:
             continue
-        done[1].add(module.__name__)
+        if _source_imports(module) & waiting:
+            waiting.add(name)
+            continue
+        done.add(name)
         _reload(module)

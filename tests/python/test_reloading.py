@@ -203,6 +203,21 @@ class ReloadChanged(TestCase):
         # models copied names from helpers: it runs again, after it.
         self.assertEqual(self.log.order, ["helpers", "models"])
 
+    def test_a_module_importing_another_steps_module_waits_for_it(self):
+        # -R -m models -m app: in the models step, app (which imports
+        # models) waits; its own step then reloads it, after models.
+        watched = {self.path(n) for n in ("helpers.py", "models.py",
+                                          "app.py")}
+        hotload._is_watched = lambda path: path in watched
+        self.changed("helpers.py")
+        models = hotload.ReloadedPythonModule(sys.modules["models"])
+        models.recursive = True
+        app = hotload.ReloadedPythonModule(sys.modules["app"])
+        app.recursive = True
+        models.load()
+        app.load()
+        self.assertEqual(self.log.order, ["helpers", "models", "app"])
+
     def test_unwatched_importers_are_left_alone(self):
         watched = {self.path("helpers.py")}
         hotload._is_watched = lambda path: path in watched
