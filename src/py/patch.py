@@ -150,11 +150,17 @@ class _Known:
     """A module's top-level bindings and its classes' own keys, as of its
     last import or reload that succeeded."""
 
-    __slots__ = ("bindings", "classes")
+    __slots__ = ("bindings", "classes", "departed")
 
-    def __init__(self, bindings, classes):
+    def __init__(self, bindings, classes, departed=None):
         self.bindings = bindings  # (frozenset of names, star import?) or None
         self.classes = classes  # qualname -> (weakref to class, keys)
+        # Functions and classes a reload took out (their definitions were
+        # deleted, or a save emptied the file for a moment), by name, as
+        # long as something still holds them: a later source that defines
+        # them again patches them, so that old instances and references
+        # follow it again.
+        self.departed = departed or {}  # name -> weakref
 
 
 _known = {}  # module name -> _Known
@@ -780,6 +786,11 @@ class _Reload:
             self.old_bindings = known.bindings
         else:
             self.old_bindings = _cached_bindings(module)
+        self.departed = {}  # name -> function or class a reload took out
+        for key, ref in (known.departed if known is not None else {}).items():
+            value = ref()
+            if value is not None and key not in self.ns:
+                self.departed[key] = value
         self.classes = None  # old classes by qualname, when first needed
         self.claimed = set()  # ids of old classes a class statement took
         self.built = {}  # qualname -> what its class statement gave
@@ -846,9 +857,11 @@ class _Reload:
         """The module's classes by qualified name: those its class
         statements gave at the last reload (or import, when tracked) that
         are still alive, else the ones found in its namespace."""
+        departed = {v.__qualname__: v for v in self.departed.values()
+                    if isinstance(v, type)}
         if self.known is None or self.known.classes is None:
-            return _classes(self.old, self.name)
-        found = {}
+            return dict(departed, **_classes(self.old, self.name))
+        found = departed
         for qualname, (ref, _) in self.known.classes.items():
             cls = ref()
             if cls is not None:
@@ -1048,6 +1061,8 @@ class _Reload:
         counted = set()
         for key, new in list(ns.items()):
             old = self.old.get(key, _MISSING)
+            if old is _MISSING:
+                old = self.departed.get(key, _MISSING)
             if old is _MISSING or old is new:
                 continue
             if type(new) not in _MERGED:
@@ -1112,8 +1127,10 @@ class _Reload:
             ns = self.ns
             for key in sorted(self.old_bindings[0] - names):
                 if key not in _IMPORT_NAMES and key in ns:
-                    del ns[key]
+                    value = ns.pop(key)
                     self.report.removed.append(key)
+                    if isinstance(value, (type, _Function)):
+                        self.departed[key] = value
 
     def take_out_deleted(self):
         """Take out the names the old source bound at its top level and the
@@ -1131,7 +1148,14 @@ class _Reload:
             names = bindings[0]
             if "__doc__" not in names:
                 self.ns["__doc__"] = None  # the docstring was deleted
-        _known[self.name] = _Known(bindings, self.class_keys())
+        departed = {}
+        for key, value in self.departed.items():
+            if key not in self.ns:
+                try:
+                    departed[key] = weakref.ref(value)
+                except TypeError:
+                    pass
+        _known[self.name] = _Known(bindings, self.class_keys(), departed)
 
     def class_keys(self):
         """The keys of the classes the module's class statements gave, as

@@ -820,6 +820,22 @@ class TestFailures(ModuleTest):
             self.reload(m, "def f(:\n")
         self.assert_untouched(m, f, C, c)
 
+    def test_a_save_that_empties_the_file_for_a_moment_loses_nothing(self):
+        # A round may see a file an editor emptied and has yet to write,
+        # or a definition cut in one save and pasted back in the next:
+        # what it took out is patched again when the source is back.
+        source = ("class C:\n    def f(self):\n        return 1\n"
+                  "def g():\n    return 1\n")
+        m = self.load(source)
+        c, C, g = m.C(), m.C, m.g
+        report = self.reload(m, "")
+        self.assertEqual(sorted(report.removed), ["C", "g"])
+        self.reload(m, source.replace("1", "2"))
+        self.assertIs(m.C, C)
+        self.assertIs(m.g, g)
+        self.assertTrue(isinstance(c, m.C))
+        self.assertEqual((c.f(), g()), (2, 2))
+
     def test_an_interrupted_reload_keeps_what_it_ran(self):
         # A top level that runs on (a loop, a server) stopped by --restart
         # or Ctrl-C: as after importlib.reload, what ran stays.
