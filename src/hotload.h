@@ -348,6 +348,7 @@ void sig_set_interrupt(void (*)(void));
 void sig_reclaim(void);
 int sig_stop_signal(void);
 unsigned long sig_int_count(void);
+int sig_last(void);
 int sig_wake_fd(void);
 void sig_drain(void);
 void sig_rewake(void);
@@ -479,6 +480,7 @@ void pyrun_begin_wait(void);
 void pyrun_end_wait(void);
 void pyrun_flush(void);
 long pyrun_exit_status(void);
+void pyrun_note_interrupt(void);
 #ifdef Py_PYTHON_H
 void pyrun_report_failure(const char *, PyObject *);
 #endif

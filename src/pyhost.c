@@ -212,7 +212,7 @@ pyhost_init(struct options *o, struct filelist *fl, void (*stop)(void))
 {
 	PyConfig config;
 	PyStatus status;
-	PyObject *argv0 = NULL, *argv, *r;
+	PyObject *argv0 = NULL, *argv, *r, *sigmod = NULL;
 	char *args[1] = {(char *)"hotload"}, buf[4096], setup[128];
 	const char *python = user_python(buf, sizeof buf);
 
@@ -244,7 +244,7 @@ pyhost_init(struct options *o, struct filelist *fl, void (*stop)(void))
 	if (hotload_module == NULL ||
 	    PyObject_SetAttrString(hotload_module, "running", Py_True) != 0 ||
 	    (r = PyObject_CallMethod(hotload_module, "_start", "ii",
-				     !o->no_patch, o->verbose)) == NULL ||
+	                             !o->no_patch, o->verbose)) == NULL ||
 	    make_module_steps(o, fl, &argv0) != 0)
 		goto fail;
 	Py_DECREF(r);
@@ -259,9 +259,19 @@ pyhost_init(struct options *o, struct filelist *fl, void (*stop)(void))
 	         sig_wake_fd());
 	if (PyRun_SimpleString(setup) != 0)
 		return -1;
+	/* Python's SIGINT handler: hotload's, which tells it of a Ctrl-C. */
+	if ((sigmod = PyImport_ImportModule("signal")) == NULL ||
+	    (r = PyObject_CallMethod(
+	         sigmod, "signal", "iN", SIGINT,
+	         PyObject_GetAttrString(hotload_module, "_on_sigint"))) == NULL)
+		goto fail;
+	Py_DECREF(r);
+	Py_DECREF(sigmod);
+	sig_reclaim(); /* signal.signal took SIGINT from hotload's handler */
 	pyrun_attach(hotload_module, fl);
 	return 0;
 fail:
+	Py_XDECREF(sigmod);
 	PyErr_PrintEx(0);
 	return -1;
 }

@@ -29,6 +29,16 @@ is_watched(PyObject *self, PyObject *arg)
 	return PyBool_FromLong(found);
 }
 
+/* _note_interrupt(): a Ctrl-C, seen by Python's SIGINT handler. */
+static PyObject *
+note_interrupt(PyObject *self, PyObject *arg)
+{
+	(void)self;
+	(void)arg;
+	pyrun_note_interrupt();
+	Py_RETURN_NONE;
+}
+
 /* _report_failure(part, exc): a part of the running module step failed,
  * and the step goes on: say so. */
 static PyObject *
@@ -234,6 +244,8 @@ out:
 
 static PyMethodDef methods[] = {
     {"_is_watched", is_watched, METH_O, "Is the path a watched file?"},
+    {"_note_interrupt", note_interrupt, METH_NOARGS,
+     "Python's SIGINT handler raises a KeyboardInterrupt for a Ctrl-C."},
     {"_report_failure", report_failure, METH_VARARGS,
      "A part of the running step failed, and the step goes on."},
     {"hotload", (PyCFunction)(void (*)(void))api_hotload,

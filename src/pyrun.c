@@ -25,6 +25,7 @@ static struct step *current; /* the step that runs */
 static bool debugging;       /* --pdb, for the step that runs */
 static PyObject *debug_exc;  /* what it is to debug when it is over */
 static PyObject *sigint_handler; /* Python's, when rounds began */
+static unsigned long interrupts; /* Ctrl-Cs hotload's handler took */
 
 static const struct host python_host;
 
@@ -495,7 +496,7 @@ after_python(enum step_status st, unsigned long ints, char *detail,
 		Py_XDECREF(call_signal("signal", sigint_handler));
 	Py_XDECREF(now);
 	sig_reclaim();
-	if (sig_int_count() != ints) {
+	if (interrupts != ints) {
 		/* Ctrl-C while the code ran ends hotload, also when the code
 		 * caught the KeyboardInterrupt to clean up. */
 		sig_note(SIGINT);
@@ -599,7 +600,7 @@ module_step(struct round *rd, struct step *s, char *detail, size_t len)
 	PyObject *report = PyObject_GetAttrString(module, "_report_failure");
 	PyObject *r = NULL;
 	enum step_status st = STEP_OK;
-	unsigned long ints = sig_int_count();
+	unsigned long ints = interrupts;
 	struct restart_watch rw;
 	bool watching = restart_watch_start(&rw, rd);
 	char what[300];
@@ -648,7 +649,7 @@ call_step(struct step *s, char *detail, size_t len)
 {
 	PyObject *run = PyObject_GetAttrString(module, "_run_step"), *r = NULL;
 	enum step_status st = STEP_OK;
-	unsigned long ints = sig_int_count();
+	unsigned long ints = interrupts;
 
 	detail[0] = '\0';
 	current = s;
@@ -703,6 +704,20 @@ round_begin(unsigned long count, const struct filelist *fl,
 			drop_error();
 		Py_XDECREF(r);
 	}
+}
+
+/*
+ * Python's SIGINT handler in the hotload program (hotload._on_sigint) is
+ * raising a KeyboardInterrupt for a Ctrl-C, not at a debugger's prompt:
+ * count it, if it is a Ctrl-C (not hotload's own interrupt for --restart or
+ * SIGTERM), so that code which catches it still ends hotload once its step
+ * is over.
+ */
+void
+pyrun_note_interrupt(void)
+{
+	if (sig_last() == SIGINT)
+		interrupts++;
 }
 
 /* Write out what Python buffered, so output keeps its order in a pipe. */

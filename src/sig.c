@@ -33,6 +33,7 @@ static int wake[2] = {-1, -1};
 static bool watch_output;
 static volatile sig_atomic_t caught;
 static volatile sig_atomic_t ints; /* SIGINTs while Python takes them */
+static volatile sig_atomic_t last; /* the last signal but SIGCHLD */
 static void (*interrupt_python)(void);
 static bool own;         /* hotload's own program, not hotload() */
 static bool int_ignored; /* SIGINT was ignored when hotload started */
@@ -51,6 +52,8 @@ on_signal(int signo)
 	int saved = errno;
 	ssize_t n;
 
+	if (signo != SIGCHLD)
+		last = signo;
 	/* What the signal asks for is noted before Python is interrupted:
 	 * the main thread may see the interrupt at once. */
 	if (signo != SIGCHLD && signo != SIG_STOP_CODE &&
@@ -243,6 +246,14 @@ unsigned long
 sig_int_count(void)
 {
 	return (unsigned long)ints;
+}
+
+/* The last signal that came, SIGCHLD aside (0 if none): what a
+ * KeyboardInterrupt Python raises now stands for. */
+int
+sig_last(void)
+{
+	return last;
 }
 
 int

@@ -30,7 +30,8 @@ import sys
 _SET_BY_C = ("__version__", "_sources", "running", "reloads", "changed",
              "_changed_paths")
 # Functions C defines on the module (stubs below in a plain python).
-_DEFINED_BY_C = ("_is_watched", "_report_failure", "hotload",
+_DEFINED_BY_C = ("_is_watched", "_report_failure", "_note_interrupt",
+                 "hotload",
                  "_auto_offer")
 # What C takes from the module: the classes it makes steps of or tells them
 # apart by, and the functions it calls.
@@ -39,7 +40,7 @@ _USED_BY_C = ("_CommandLineModule", "ReloadedPythonModule", "Command",
               "_forget_listings",
               "_repl_start", "_repl_refresh", "_repl", "_error_place",
               "_post_mortem", "_auto_start", "_auto_update", "_sockets_begin",
-              "_sockets_end")
+              "_sockets_end", "_on_sigint")
 # Attributes C uses on step objects: a module step's _step_run() and
 # _failed_part, a Command's command, and run to know a step.
 _STEP_ATTRIBUTES = ("_step_run", "_failed_part", "command", "run")
@@ -61,6 +62,9 @@ if "_is_watched" not in globals():
     def _is_watched(path):
         """Is path one of the watched files? (None are, here.)"""
         return False
+if "_note_interrupt" not in globals():
+    def _note_interrupt():
+        """A Ctrl-C (C counts it in the hotload program)."""
 if "_report_failure" not in globals():
     def _report_failure(part, exception):
         """A part of a step failed and the step goes on: print it."""
@@ -122,6 +126,7 @@ from hotload.api import (  # noqa: E402
     ReloadModules, listfiles)
 from hotload.session import (  # noqa: E402
     _CommandLineModule, _run_step, _start, _session, _forget_listings,
+    _on_sigint,
     _sockets_begin, _sockets_end)
 from hotload.repl import _repl_start, _repl_refresh, _repl  # noqa: E402
 from hotload.diagnose import _error_place, _post_mortem  # noqa: E402

@@ -78,6 +78,26 @@ def _start(patching, verbose):
     reloading._take_reload(True)
 
 
+# Where a debugger reads its commands: a Ctrl-C there is the debugger's.
+_DEBUGGER_FILES = frozenset(("bdb.py", "pdb.py", "cmd.py"))
+
+
+def _on_sigint(signum, frame):
+    """Python's SIGINT handler in the hotload program: a KeyboardInterrupt,
+    as Python's own handler raises. A Ctrl-C is also told to hotload, so
+    that code which catches it (to clean up) still ends hotload once its
+    step is over; one typed at a debugger's prompt is the debugger's, as in
+    python."""
+    f = frame
+    while f is not None:
+        if os.path.basename(f.f_code.co_filename) in _DEBUGGER_FILES:
+            break
+        f = f.f_back
+    else:
+        hotload._note_interrupt()
+    raise KeyboardInterrupt
+
+
 _wakeup_before = []
 
 

@@ -316,6 +316,19 @@ class AfterTheDebugger(TestCase):
         self.assertEqual(h.wait_exit(), -signal.SIGINT, h.stdout())
         self.assertNotIn("Program interrupted", h.stdout())
 
+    def test_ctrl_c_at_the_pdb_prompt_is_the_debuggers(self):
+        # As in python: the prompt says so and stays; the step goes on
+        # once continued, and hotload with it.
+        h = self.start_pdb()
+        h.type(b"\x03")
+        h.wait_out("--KeyboardInterrupt--")
+        h.type(b"c\r")
+        h.wait_out("went on 1")
+        wait_until(lambda: statuses(h.stdout()),
+                   what=lambda: "round 1's status; output:\n" + h.stdout())
+        self.assertEqual(statuses(h.stdout()), [(1, "ok")], h.stdout())
+        self.assertIsNone(h.proc.poll())
+
     def test_quit_ends_the_step_without_a_traceback_and_hotload_goes_on(
             self):
         h = self.start_pdb()
