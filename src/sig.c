@@ -240,8 +240,8 @@ sig_stop_signal(void)
 	return interrupt_python != NULL ? SIG_STOP_CODE : SIGINT;
 }
 
-/* How many SIGINTs came while Python took them: one that comes while a
- * step runs ends hotload after the step, even if the code caught it. */
+/* How many SIGINTs came while Python took them (the prompt's input hook
+ * tells a Ctrl-C from other wake-ups by it). */
 unsigned long
 sig_int_count(void)
 {
