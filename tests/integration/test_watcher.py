@@ -97,10 +97,15 @@ class Backends(TestCase):
         h.wait_rounds(1)
 
         def latency(save, text, count):
+            """Save, time until text shows for the count-th time, and let
+            the round end before the next save, as a user does."""
+            rounds = len(h.rounds())
             save()
             saved = time.monotonic()
             h.wait_out(text, count)
-            return (time.monotonic() - saved) * 1000
+            took = (time.monotonic() - saved) * 1000
+            h.wait_rounds(rounds + 1)
+            return took
         module = [latency(lambda: write(self.path("lib.py"),
                                         "print('lib', %d)\n" % n),
                           "lib %d\n" % n, 1) for n in range(1, 6)]
