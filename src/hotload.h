@@ -167,6 +167,8 @@ struct entry {
 			   * directory, or path itself */
 	bool own_name;    /* name is not a part of path, and freed with it */
 	bool saved;       /* it changed once while no round ran: the user's */
+	unsigned during;  /* rounds in a row it changed while they ran */
+	unsigned long during_at; /* the last of them */
 	size_t dir;       /* its directory, in filelist.dirs */
 	bool appeared;    /* new, or back, since the last round */
 	bool went;        /* it went away in this burst */
@@ -451,6 +453,7 @@ struct loop {
 	struct round r;
 	struct changes next;        /* the changes for the next round */
 	int chain;                  /* rounds in a row their forerunner began */
+	unsigned long chain_from;   /* the round that began that chain */
 	bool late;                  /* a change came after the steps ended */
 	int input_fd;               /* keys, or the prompt's input; or -1 */
 	bool keys;                  /* input_fd is the terminal, for keys */

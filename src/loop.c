@@ -105,8 +105,7 @@ wait_burst(struct loop *L, int64_t timeout_ns, bool *fresh)
 	*fresh = L->late;
 	L->late = false;
 	while (L->next.n == 0) {
-		n = wait_changes(L, L->input_fd, timeout_ns, false,
-		                 &L->next);
+		n = wait_changes(L, L->input_fd, timeout_ns, false, &L->next);
 		if (n == WATCH_SIGNAL)
 			return BURST_STOPPED;
 		if (n == WATCH_TIMEOUT && timeout_ns >= 0)
@@ -227,24 +226,73 @@ run_round(struct loop *L, bool new_files)
 	return st;
 }
 
+/* Rounds in a row, each begun by changes made while the one before ran,
+ * after which hotload takes the changes for the rounds' own writes, however
+ * they go: a step that writes a new file each round. */
+#define CHAIN_MAX 10
+
+/*
+ * Note that the files of a burst that came while round number count ran
+ * changed then: one more round in a row, for those that changed while the
+ * round before ran too, in the same chain of rounds (since the user's last
+ * save).
+ */
+static void
+count_during(struct loop *L, unsigned long count)
+{
+	size_t i;
+
+	for (i = 0; i < L->next.n; i++) {
+		struct entry *e = &L->w->files->v[L->next.idx[i]];
+		bool in_a_row =
+		    e->during_at + 1 == count && e->during_at >= L->chain_from;
+
+		e->during = in_a_row ? e->during + 1 : 1;
+		e->during_at = count;
+	}
+}
+
+/*
+ * The changes for the next round are the user's: no chain of rounds, and
+ * no file changed while rounds ran; saved, they were saved between rounds.
+ */
+static void
+users(struct loop *L, bool saved)
+{
+	size_t i;
+
+	L->chain = 0;
+	L->chain_from = L->r.count + 1;
+	for (i = 0; saved && i < L->next.n; i++)
+		L->w->files->v[L->next.idx[i]].saved = true;
+}
+
 /*
  * Are the changes for the next round the round's own writes? They are taken
- * to be when they were all made while rounds ran: in the last two rounds,
- * or, for files the user has saved between rounds before (someone who
- * edits on while each round of a long test suite runs), in the last five.
+ * to be when each of their files changed while each of the last two rounds
+ * ran (a step rewrites what it reads), or, for a file the user has saved
+ * between rounds before (someone who edits on while each round of a long
+ * test suite runs), the last five; a file saved while a round ran for the
+ * first time is the user's. Whatever the files, CHAIN_MAX rounds in a row
+ * end it.
  */
 static bool
 own_writes(struct loop *L)
 {
 	const struct filelist *fl = L->w->files;
+	const struct entry *e;
 	size_t i;
 
 	if (L->chain <= 1)
 		return false;
-	for (i = 0; i < L->next.n; i++)
-		if (!fl->v[L->next.idx[i]].saved)
-			return true;
-	return L->chain > 4;
+	if (L->chain >= CHAIN_MAX)
+		return true;
+	for (i = 0; i < L->next.n; i++) {
+		e = &fl->v[L->next.idx[i]];
+		if (e->during < (e->saved ? 5u : 2u))
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -264,7 +312,6 @@ loop_next(struct loop *L, int64_t timeout_ns, enum step_status *st)
 	bool fresh, new_files;
 	enum burst got;
 	enum watch_result n;
-	size_t i;
 
 	for (;;) {
 		host_begin_wait();
@@ -280,22 +327,24 @@ loop_next(struct loop *L, int64_t timeout_ns, enum step_status *st)
 		if (got == BURST_KEYS) {
 			/* Asked for at the keyboard: a round with what changed.
 			 */
-			L->chain = 0;
+			users(L, false);
 		} else if (L->next.n == 0) {
 			continue;
 		} else if (fresh) {
-			L->chain = 0;
-			for (i = 0; i < L->next.n; i++)
-				L->w->files->v[L->next.idx[i]].saved = true;
+			users(L, true);
 		} else {
 			L->chain++;
+			count_during(L, L->r.count);
 		}
 		if (own_writes(L)) {
 			hl_msg(
-			    "%s changed while the last %d rounds ran; taking "
+			    "%s changed while the last %u rounds ran; taking "
 			    "it as the round's own write (save again to "
 			    "run)",
-			    L->w->files->v[L->next.idx[0]].name, L->chain);
+			    L->w->files->v[L->next.idx[0]].name,
+			    L->chain < CHAIN_MAX
+			        ? L->w->files->v[L->next.idx[0]].during
+			        : (unsigned)L->chain);
 			changes_clear(&L->next);
 			L->chain = 0;
 			continue;
@@ -307,7 +356,7 @@ loop_next(struct loop *L, int64_t timeout_ns, enum step_status *st)
 			host_end_wait();
 			if (n == WATCH_SIGNAL)
 				return LOOP_STOPPED;
-			L->chain = 0;
+			users(L, false);
 		}
 		if (*st == STEP_INTERRUPTED)
 			return LOOP_STOPPED;

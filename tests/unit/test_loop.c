@@ -21,6 +21,7 @@ static struct {
 	size_t next;     /* the next to be saved */
 	int writes;      /* the file each round's step writes, or -1 */
 	int writes_from; /* from which round on (1: the first) */
+	bool rotate;     /* each round writes the next file, in turn */
 	int late;        /* a file saved just after the steps of round */
 	int late_round;  /* late_round (counting the first) */
 	int restart_on;  /* the round whose step a save stops (--restart) */
@@ -114,6 +115,8 @@ fake_call_step(struct step *s, char *detail, size_t len)
 	(void)detail;
 	(void)len;
 	script.rounds++;
+	if (script.rotate)
+		script.writes = script.rounds % NFILES;
 	if (script.writes >= 0 && script.rounds >= script.writes_from) {
 		script.fl->v[script.writes].st.exists = true;
 		script.fl->v[script.writes].st.ctime_ns = now_ns();
@@ -148,8 +151,10 @@ never(void)
 }
 
 static const struct host fake_host = {
-    fake_round_begin, fake_module_step, fake_call_step, nothing, nothing, never,
-    nothing, NULL,
+    fake_round_begin, fake_module_step,
+    fake_call_step,   nothing,
+    nothing,          never,
+    nothing,          NULL,
 };
 
 /*
@@ -282,6 +287,21 @@ test_change_after_the_steps_is_a_save(void)
 	CHECK(run(STEP_CALL) == 7);
 }
 
+/*
+ * Saves of other files, each while the last one's round runs (or a step
+ * that writes another file each time): each is a round, until ten rounds
+ * in a row, however the files go.
+ */
+static void
+test_saves_of_other_files_while_rounds_run(void)
+{
+	static const int saves[] = {0};
+
+	plan(0, 1, saves);
+	script.rotate = true;
+	CHECK(run(STEP_CALL) == 10);
+}
+
 /* With --restart, a save that stops a step starts the round again. */
 static void
 test_restart_runs_the_round_again(void)
@@ -303,6 +323,7 @@ main(void)
 	test_own_write_with_no_save();
 	test_a_file_the_user_saves_gets_five_rounds();
 	test_change_after_the_steps_is_a_save();
+	test_saves_of_other_files_while_rounds_run();
 	test_restart_runs_the_round_again();
 	return CHECK_DONE();
 }
