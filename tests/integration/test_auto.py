@@ -126,7 +126,7 @@ class Default(Auto):
         h.wait_out("value 1\n")
         write(deep, module("deep", 2, HELPER % 2))
         h.wait_out("value 2\n")
-        self.assertIn("hotload: changed: pkg/deep.py\n", h.stderr())
+        h.wait_err("hotload: changed: pkg/deep.py\n")
 
     def test_auto_needs_a_module(self):
         status, out, err = self.run_hotload("--auto", "-r", "true")

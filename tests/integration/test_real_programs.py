@@ -459,6 +459,7 @@ class CommandThatRewritesItsInput(TestCase):
         self.write("b.txt", "fence 0\n")
         h = self.start("-r", command + '; echo "ran $*"', "a.py", "b.txt")
         h.wait_out("ran \n")
+        h.wait_rounds(1)
 
         def ran(name, since=0):
             return sum(name in line.split() for line in
