@@ -287,6 +287,15 @@ class Hotload:
     def type(self, data):
         os.write(self.master, data)
 
+    def enter(self, line, expect):
+        """Type line and Enter (on the terminal); wait for expect after
+        it in the output."""
+        before = len(self.stdout())
+        self.type(line.encode() + b"\r")
+        wait_until(lambda: expect in self.stdout()[before:],
+                   what=lambda: "%r after typing %r; output:\n%s" % (
+                       expect, line, self.stdout()[before:]))
+
     def wait_exit(self, timeout=TIMEOUT):
         try:
             code = self.proc.wait(timeout)

@@ -763,14 +763,6 @@ class Repl(TestCase):
 
     PROMPT = ">>> "
 
-    def enter(self, h, line, expect):
-        """Type line and Enter; wait for expect after it in the output."""
-        before = len(h.stdout())
-        h.type(line.encode() + b"\r")
-        wait_until(lambda: expect in h.stdout()[before:],
-                   what=lambda: "%r after typing %r; output:\n%s" % (
-                       expect, line, h.stdout()[before:]))
-
     def test_objects_made_at_the_prompt_follow_a_save(self):
         for options, expect in (((), "(12, 12, 4, 4, True)"),
                                 (("--no-patch",), "(11, 12, 3, 4, False)")):
@@ -780,11 +772,11 @@ class Repl(TestCase):
                                tty=True,
                                env=clean_env(HOME=self.dir, TERM="xterm"))
                 h.wait_out(self.PROMPT)
-                self.enter(h, "b = Baz(); f = foo", self.PROMPT)
+                h.enter("b = Baz(); f = foo", self.PROMPT)
                 write_atomic(self.path("mod.py"),
                              BAZ % dict(tag=2, bar=11, foo=4))
                 self.assertEqual(h.wait_rounds(2)[-1], (2, "ok"))
-                self.enter(h, "b.bar(1), Baz().bar(1), f(0), foo(0), "
+                h.enter("b.bar(1), Baz().bar(1), f(0), foo(0), "
                            "isinstance(b, Baz)", expect + "\r\n")
                 self.assertNotIn("patched", h.stdout())  # only with -v
                 h.type(b"exit()\r")

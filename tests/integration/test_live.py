@@ -219,14 +219,6 @@ class Repl(LiveTestCase):
         h.wait_out(PROMPT)
         return h
 
-    def enter(self, h, line, expect):
-        """Type line and Enter; wait for expect after it in the output."""
-        before = len(h.stdout())
-        h.type(line.encode() + b"\r")
-        wait_until(lambda: expect in h.stdout()[before:],
-                   what=lambda: "%r after typing %r; output:\n%s" % (
-                       expect, line, h.stdout()[before:]))
-
     def save(self, h, value, rounds):
         """Save lib.py with f() returning value; wait for its round."""
         self.write("lib.py", lib_source(value))
@@ -235,23 +227,23 @@ class Repl(LiveTestCase):
     def test_prompt_calls_the_newest_code_in_the_same_process(self):
         h = self.start_repl()
         self.assertEqual(rounds_in(h.stdout()), [(1, "ok")])
-        self.enter(h, "lib.f(), f()", "(1, 1)\r\n" + PROMPT)
+        h.enter("lib.f(), f()", "(1, 1)\r\n" + PROMPT)
         self.save(h, 2, 2)
         self.assertIn("loaded 2", h.stdout())
-        self.enter(h, "lib.f(), f()", "(2, 2)\r\n" + PROMPT)
-        self.enter(h, "import os; os.getpid()", "%d\r\n" % h.proc.pid)
+        h.enter("lib.f(), f()", "(2, 2)\r\n" + PROMPT)
+        h.enter("import os; os.getpid()", "%d\r\n" % h.proc.pid)
         self.assertNotIn("restarted", h.stdout())
         self.assertIsNone(h.proc.poll())
 
     def test_a_name_set_at_the_prompt_survives_a_round(self):
         h = self.start_repl()
-        self.enter(h, "x = [f()]", PROMPT)
+        h.enter("x = [f()]", PROMPT)
         self.save(h, 2, 2)
-        self.enter(h, "x + [f()]", "[1, 2]\r\n")
+        h.enter("x + [f()]", "[1, 2]\r\n")
 
     def test_exit_ends_hotload_with_status_0_and_keeps_the_history(self):
         h = self.start_repl()
-        self.enter(h, "lib.f()+41", "42\r\n")
+        h.enter("lib.f()+41", "42\r\n")
         h.type(b"exit()\r")
         self.assertEqual(h.wait_exit(), 0)
         history = read(self.path(".hotload_history"))
@@ -276,9 +268,9 @@ class Repl(LiveTestCase):
         h.wait_out("KeyboardInterrupt\r\n" + PROMPT)
         self.assertIsNone(h.proc.poll())
         # The dropped "lib.f(" does not join the next line.
-        self.enter(h, "f() + 10", "11\r\n")
+        h.enter("f() + 10", "11\r\n")
         self.save(h, 2, 2)
-        self.enter(h, "f() + 10", "12\r\n")
+        h.enter("f() + 10", "12\r\n")
 
     @needs_proc
     def test_commands_read_dev_null(self):
