@@ -195,9 +195,12 @@ class Restart(Auto):
     def test_a_save_of_an_imported_module_restarts_the_server(self):
         self.write("app.py", module("app", 1, self.app_body))
         helper = self.write("helper.py", HELPER % 1)
-        h = self.start("-m", "app", "--post-hook", "serve", "--restart",
-                       tty=True, env=clean_env())
+        h = self.start("-v", "-m", "app", "--post-hook", "serve",
+                       "--restart", tty=True, env=clean_env())
         h.wait_out("serving 1")
+        # The save comes once helper.py is watched (-v says so), as a
+        # user's would, not within the same millisecond.
+        h.wait_err("helper.py")
         write(helper, HELPER % 2)
         h.wait_out("serving 2")
         write(helper, HELPER % 3)
