@@ -943,12 +943,7 @@ class _Reload:
                 if type(v) in _LAYOUT and v.__objclass__ is cls
                 or k[:5] == "_abc_"]
         self.apply(cls, before, target, keep)  # the user's code runs next
-        for key, value in target.items():
-            t = type(value)
-            if t is not _Function and before.get(key, _MISSING) is not value:
-                set_name = getattr(t, "__set_name__", None)
-                if set_name is not None:
-                    set_name(value, cls, key)
+        _set_names(cls, before, target)
         super(cls, cls).__init_subclass__(**kwds)
         if isinstance(cls, abc.ABCMeta):
             _count_abstracts(cls)
@@ -978,12 +973,7 @@ class _Reload:
                 or old_members is not None and (
                     k in old_members or _is_sunder(k) and not _is_code(v))]
         self.apply(cls, before, source, keep)
-        for key, value in source.items():
-            t = type(value)
-            if t is not _Function and before.get(key, _MISSING) is not value:
-                set_name = getattr(t, "__set_name__", None)
-                if set_name is not None:
-                    set_name(value, cls, key)
+        _set_names(cls, before, source)
 
     def apply(self, cls, before, target, keep):
         """Set cls's dict to target, new values first so that no lookup
@@ -1368,6 +1358,17 @@ def _restore(cls, before, qualname):
                 pass
     if cls.__qualname__ != qualname:
         cls.__qualname__ = qualname
+
+
+def _set_names(cls, before, new):
+    """Call __set_name__ on the values of new (a class's new dict) that are
+    new to cls (before was its dict), as a class statement does."""
+    for key, value in new.items():
+        t = type(value)
+        if t is not _Function and before.get(key, _MISSING) is not value:
+            set_name = getattr(t, "__set_name__", None)
+            if set_name is not None:
+                set_name(value, cls, key)
 
 
 def _cache_settings(wrapper):
