@@ -354,6 +354,17 @@ class SameAsGit(Watching):
         write(os.path.join(home, "global-ignore"), GLOBAL_IGNORE)
         return self.git_env(home)
 
+    def corpus_repo(self):
+        """A home with git's settings, and a repository holding the corpus:
+        (the environment to run git in, the repository's top)."""
+        env = self.make_home()
+        tree = self.path("repo")
+        os.makedirs(tree)
+        self.git(env, tree, "init", "-q")
+        write(os.path.join(tree, ".git/info/exclude"), INFO_EXCLUDE)
+        self.fill(tree)
+        return env, tree
+
     def fill(self, tree):
         for name in CORPUS_FILES:
             path = os.path.join(tree, name)
@@ -372,22 +383,12 @@ class SameAsGit(Watching):
         self.assertGreaterEqual(len(lines), 40)
 
     def test_watched_files_are_the_ones_git_does_not_ignore(self):
-        env = self.make_home()
-        tree = self.path("repo")
-        os.makedirs(tree)
-        self.git(env, tree, "init", "-q")
-        write(os.path.join(tree, ".git/info/exclude"), INFO_EXCLUDE)
-        self.fill(tree)
+        env, tree = self.corpus_repo()
         h = self.compare(env, tree, CORPUS_FILES)
         self.assertNotIn("Traceback", h.stderr())
 
     def test_from_a_subdirectory(self):
-        env = self.make_home()
-        tree = self.path("repo")
-        os.makedirs(tree)
-        self.git(env, tree, "init", "-q")
-        write(os.path.join(tree, ".git/info/exclude"), INFO_EXCLUDE)
-        self.fill(tree)
+        env, tree = self.corpus_repo()
         src = os.path.join(tree, "src")
         files = [f[len("src/"):] for f in CORPUS_FILES
                  if f.startswith("src/")] + ["zz-sentinel.py"]
