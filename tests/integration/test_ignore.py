@@ -26,6 +26,13 @@ def named(h):
     return [n for n in re.findall(r"^<(.*)>$", h.stdout(), re.M) if n]
 
 
+def idle(h):
+    """Wait for the rounds whose command has printed its mark to end: a save
+    made while a round runs may be taken for the round's own write."""
+    wait_until(lambda: len(h.rounds()) >= h.stdout().count("== round\n"),
+               what=lambda: "the rounds to end; stderr:\n" + h.stderr())
+
+
 def touch(path):
     """Save path again, with one more byte, as an editor would."""
     with open(path, "a") as f:
@@ -48,6 +55,7 @@ class Watching(TestCase):
         """Save the watched file name (in tree, or the test's directory)
         twice, each time waiting for the round that names it."""
         for _ in range(2):
+            idle(h)
             seen = named(h).count(name)
             touch(os.path.join(tree or self.dir, name))
             wait_until(lambda: named(h).count(name) > seen,
@@ -56,6 +64,7 @@ class Watching(TestCase):
 
     def assertStartsNoRound(self, h, names, sentinel="a.py"):
         """Save each of names (or make it, if new); none starts a round."""
+        idle(h)
         mark = len(named(h))
         for name in names:
             path = self.path(name)
@@ -70,6 +79,7 @@ class Watching(TestCase):
 
     def assertStartsRound(self, h, name):
         """Save name (or make it); a round names it."""
+        idle(h)
         path = self.path(name)
         if os.path.exists(path):
             touch(path)
