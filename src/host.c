@@ -83,3 +83,12 @@ host_update_files(struct watch *w, const struct options *o)
 	if (host != NULL && host->update_files != NULL)
 		host->update_files(w, o);
 }
+
+/* Which of the files of chg the round's host code wrote (their wrote flag);
+ * false if the host cannot tell, or there is none. */
+bool
+host_round_writes(struct filelist *fl, const struct changes *chg)
+{
+	return host != NULL && host->round_writes != NULL &&
+	       host->round_writes(fl, chg);
+}

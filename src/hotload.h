@@ -169,6 +169,9 @@ struct entry {
 	bool saved;       /* it changed once while no round ran: the user's */
 	unsigned during;  /* rounds in a row it changed while they ran */
 	unsigned long during_at; /* the last of them */
+	unsigned long others_at; /* a round it changed in, while the round's
+				  * steps are known not to have written it */
+	bool wrote;       /* the last round's Python code wrote it */
 	size_t dir;       /* its directory, in filelist.dirs */
 	bool appeared;    /* new, or back, since the last round */
 	bool went;        /* it went away in this burst */
@@ -397,6 +400,10 @@ struct host {
 	/* --auto: at start and after each round, the files of the modules
 	 * imported join the watch, and those no longer imported leave. */
 	void (*update_files)(struct watch *, const struct options *);
+	/* The round's steps are over: set the wrote flag of each file of the
+	 * changes to whether the host's code wrote it; false if it cannot
+	 * tell. */
+	bool (*round_writes)(struct filelist *, const struct changes *);
 };
 
 void host_set(const struct host *);
@@ -410,6 +417,7 @@ void host_end_wait(void);
 bool host_interrupted(void);
 void host_flush(void);
 void host_update_files(struct watch *, const struct options *);
+bool host_round_writes(struct filelist *, const struct changes *);
 
 /* command.c: --run steps. */
 enum step_status command_run(struct round *, struct step *,
@@ -431,6 +439,7 @@ struct round {
 	int64_t start;   /* when the round began (monotonic) */
 	int64_t wall;    /* the same, on the wall clock */
 	const struct changes *chg; /* what it runs for */
+	bool ran_command; /* a --run command ran: what it wrote is unknown */
 };
 
 enum step_status round_run(struct round *, const struct changes *, bool);
@@ -473,6 +482,10 @@ bool loop_stopping(enum watch_result);
 
 /* pyauto.c: --auto, the files of the modules the program imports. */
 void pyauto_update(struct watch *, const struct options *);
+
+/* pywrites.c: the files the Python code of a round wrote. */
+void pywrites_begin(void);
+bool pywrites_end(struct filelist *, const struct changes *);
 
 /* pyrun.c: Python code in rounds, in the program and in the extension. */
 void pyrun_attach(void *, struct filelist *);

@@ -141,7 +141,7 @@ wait_burst(struct loop *L, int64_t timeout_ns, bool *fresh)
 static void
 steps_done(struct loop *L)
 {
-	const struct filelist *fl;
+	struct filelist *fl;
 	int64_t end = now_ns(), now, t;
 	enum watch_result n;
 	size_t i;
@@ -162,6 +162,14 @@ steps_done(struct loop *L)
 		t = fl->v[L->next.idx[i]].st.ctime_ns;
 		L->late = t > end && t <= now;
 	}
+	/* A file the steps are known not to have written was saved. */
+	if (!L->r.ran_command && host_round_writes(L->w->files, &L->next))
+		for (i = 0; i < L->next.n; i++) {
+			struct entry *e = &L->w->files->v[L->next.idx[i]];
+
+			if (!e->wrote)
+				e->others_at = L->r.count;
+		}
 }
 
 /*
@@ -235,7 +243,8 @@ run_round(struct loop *L, bool new_files)
  * Note that the files of a burst that came while round number count ran
  * changed then: one more round in a row, for those that changed while the
  * round before ran too, in the same chain of rounds (since the user's last
- * save).
+ * save). A file the round's steps are known not to have written was saved
+ * by the user: none.
  */
 static void
 count_during(struct loop *L, unsigned long count)
@@ -247,7 +256,12 @@ count_during(struct loop *L, unsigned long count)
 		bool in_a_row =
 		    e->during_at + 1 == count && e->during_at >= L->chain_from;
 
-		e->during = in_a_row ? e->during + 1 : 1;
+		if (e->others_at == count) {
+			e->saved = true;
+			e->during = 0;
+		} else {
+			e->during = in_a_row ? e->during + 1 : 1;
+		}
 		e->during_at = count;
 	}
 }
@@ -273,8 +287,9 @@ users(struct loop *L, bool saved)
  * ran (a step rewrites what it reads), or, for a file the user has saved
  * between rounds before (someone who edits on while each round of a long
  * test suite runs), the last five; a file saved while a round ran for the
- * first time is the user's. Whatever the files, CHAIN_MAX rounds in a row
- * end it.
+ * first time is the user's, and so is one the round's steps are known not
+ * to have written (count_during). Whatever the files, CHAIN_MAX rounds in a
+ * row end it.
  */
 static bool
 own_writes(struct loop *L)

@@ -685,6 +685,7 @@ round_begin(unsigned long count, const struct filelist *fl,
 
 	if (!active)
 		return;
+	pywrites_begin();
 	names = PyTuple_New((Py_ssize_t)chg->n);
 	paths = PyTuple_New((Py_ssize_t)chg->n);
 	for (i = 0; names && paths && i < chg->n; i++) {
@@ -775,5 +776,5 @@ interrupted(void)
 static const struct host python_host = {
     round_begin,    module_step, call_step,   pyrun_begin_wait,
     pyrun_end_wait, interrupted, pyrun_flush,
-    pyauto_update,
+    pyauto_update,  pywrites_end,
 };

@@ -122,6 +122,7 @@ round_run(struct round *r, const struct changes *chg, bool new_files)
 	r->start = mono_ns();
 	r->wall = now_ns();
 	r->chg = chg;
+	r->ran_command = false;
 	for (i = 0; i < r->opt->nsteps; i++)
 		r->opt->steps[i].result.status = -1;
 	if (r->opt->clear)
@@ -143,6 +144,7 @@ round_run(struct round *r, const struct changes *chg, bool new_files)
 			                      sizeof res->detail);
 			break;
 		case STEP_RUN:
+			r->ran_command = true;
 			st = command_run(r, s, chg, res->detail,
 			                 sizeof res->detail);
 			break;

@@ -141,6 +141,49 @@ class Bursts(TestCase):
             h.wait_out("start %s\n" % word)
         self.assertNotIn("own write", h.stderr())
 
+    def test_saves_while_a_modules_rounds_run_each_get_a_round(self):
+        # Never saved between rounds: each save is made while a round runs,
+        # as soon as it printed. The module wrote none of them, so none is
+        # taken for its own write.
+        self.write("v.txt", "one\n")
+        self.write("slow.py", "import time\nprint('start', open('v.txt')"
+                   ".read().strip(), flush=True)\ntime.sleep(0.3)\n")
+        h = self.start("-m", "slow", "v.txt")
+        h.wait_out("start one\n")
+        for word in ("two", "three", "four", "five", "six", "seven"):
+            write(self.path("v.txt"), word + "\n")
+            h.wait_out("start %s\n" % word)
+        self.assertNotIn("own write", h.stderr())
+
+    def own_write_stops(self, code):
+        """A module whose every round writes f.txt, which is watched, by
+        code: its first round and the one its write started, then no
+        more; a save of another file starts two more."""
+        self.write("f.txt", "")
+        g = self.write("g.txt", "")
+        self.write("w.py", "import os, subprocess, time\n" + code)
+        own = ("hotload: f.txt changed while the last 2 rounds ran; taking "
+               "it as the round's own write (save again to run)\n")
+        h = self.start("-m", "w", "f.txt", "g.txt")
+        h.wait_err(own)
+        self.assertEqual(h.rounds(), [(1, "ok"), (2, "ok")])
+        write(g, "saved\n")
+        h.wait_err(own, count=2)
+        self.assertEqual(h.rounds(), [(n, "ok") for n in range(1, 5)])
+
+    def test_a_module_writing_a_watched_file_does_not_loop(self):
+        self.own_write_stops("with open('f.txt', 'a') as f:\n"
+                             "    f.write(str(time.time()))\n")
+
+    def test_a_module_replacing_a_watched_file_does_not_loop(self):
+        self.own_write_stops("with open('f.new', 'w') as f:\n"
+                             "    f.write(str(time.time()))\n"
+                             "os.replace('f.new', 'f.txt')\n")
+
+    def test_a_program_a_module_starts_writing_a_watched_file(self):
+        self.own_write_stops("subprocess.run('date +%N >> f.txt', "
+                             "shell=True)\n")
+
     def test_a_command_rewriting_a_saved_file_stops_after_five_rounds(self):
         self.write("f.txt", "")
         h = self.start("-r", "echo x >> f.txt", "f.txt")

@@ -31,6 +31,7 @@ LAYERS = [
     ["round"],
     ["loop"],
     ["pyauto"],
+    ["pywrites"],
     ["pyrun"],
     ["pymodule"],
     ["pyhost"],

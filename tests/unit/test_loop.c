@@ -21,6 +21,10 @@ static struct {
 	size_t next;     /* the next to be saved */
 	int writes;      /* the file each round's step writes, or -1 */
 	int writes_from; /* from which round on (1: the first) */
+	int writes_to;   /* to which round (0: all) */
+	bool knows;      /* the host knows what the steps wrote */
+	bool by_user;    /* and it was not them: the user saves while rounds
+	                  * run */
 	bool rotate;     /* each round writes the next file, in turn */
 	int late;        /* a file saved just after the steps of round */
 	int late_round;  /* late_round (counting the first) */
@@ -117,7 +121,8 @@ fake_call_step(struct step *s, char *detail, size_t len)
 	script.rounds++;
 	if (script.rotate)
 		script.writes = script.rounds % NFILES;
-	if (script.writes >= 0 && script.rounds >= script.writes_from) {
+	if (script.writes >= 0 && script.rounds >= script.writes_from &&
+	    (script.writes_to == 0 || script.rounds <= script.writes_to)) {
 		script.fl->v[script.writes].st.exists = true;
 		script.fl->v[script.writes].st.ctime_ns = now_ns();
 		changes_add(&script.queued, (size_t)script.writes);
@@ -150,11 +155,24 @@ never(void)
 	return false;
 }
 
+/* What the round's steps wrote, if the script says the host knows. */
+static bool
+fake_round_writes(struct filelist *fl, const struct changes *chg)
+{
+	size_t i;
+
+	for (i = 0; script.knows && i < chg->n; i++)
+		fl->v[chg->idx[i]].wrote =
+		    !script.by_user && (int)chg->idx[i] == script.writes;
+	return script.knows;
+}
+
 static const struct host fake_host = {
-    fake_round_begin, fake_module_step,
-    fake_call_step,   nothing,
-    nothing,          never,
-    nothing,          NULL,
+    fake_round_begin,  fake_module_step,
+    fake_call_step,    nothing,
+    nothing,           never,
+    nothing,           NULL,
+    fake_round_writes,
 };
 
 /*
@@ -302,6 +320,41 @@ test_saves_of_other_files_while_rounds_run(void)
 	CHECK(run(STEP_CALL) == 10);
 }
 
+/*
+ * A step known to write a watched file in every round: as when nobody
+ * knows, the save's round and one more.
+ */
+static void
+test_known_own_write_stops_after_two_rounds(void)
+{
+	static const int saves[] = {0};
+
+	plan(1, 1, saves);
+	script.knows = true;
+	CHECK(run(STEP_CALL) == 2);
+}
+
+/*
+ * The user saves a file while each of rounds 2 to 7 runs (a round prints
+ * at once, then works on; the user saves as soon as it printed), and the
+ * host knows the steps did not write it: each save gets its round. When
+ * nobody knows, the second of them is taken for the round's own write.
+ */
+static void
+test_saves_while_rounds_run_known_to_be_the_users(void)
+{
+	static const int saves[] = {0};
+
+	plan(1, 1, saves);
+	script.writes_to = 7;
+	script.knows = true;
+	script.by_user = true;
+	CHECK(run(STEP_CALL) == 7);
+	plan(1, 1, saves);
+	script.writes_to = 7;
+	CHECK(run(STEP_CALL) == 2);
+}
+
 /* With --restart, a save that stops a step starts the round again. */
 static void
 test_restart_runs_the_round_again(void)
@@ -325,5 +378,7 @@ main(void)
 	test_change_after_the_steps_is_a_save();
 	test_saves_of_other_files_while_rounds_run();
 	test_restart_runs_the_round_again();
+	test_known_own_write_stops_after_two_rounds();
+	test_saves_while_rounds_run_known_to_be_the_users();
 	return CHECK_DONE();
 }
