@@ -65,42 +65,72 @@ static const char *const unfollowed[] = {
     "sqlite3.connect",
 };
 
-/* Note the file obj names (a str, bytes or path-like object) as written; a
- * descriptor (an int) makes the round's writes unknown unless it is only
- * opened (open's descriptor was noted when it was opened by name). */
+/* The round's writes are unknown from now on. */
 static void
-note(PyObject *obj, bool fd_ok)
+lose_track(void)
+{
+	pthread_mutex_lock(&lock);
+	unknown = true;
+	pthread_mutex_unlock(&lock);
+}
+
+/* obj (a str, bytes or path-like object) as an absolute path, or NULL. */
+static char *
+absolute(PyObject *obj)
 {
 	PyObject *path, *bytes = NULL;
-	char cwd[4096];
+	char cwd[4096], *abs = NULL;
 	const char *s;
 
-	if (PyLong_Check(obj)) {
-		unknown |= !fd_ok;
-		return;
-	}
 	path = PyOS_FSPath(obj);
-	if (path != NULL && PyUnicode_Check(path))
+	if (path != NULL && PyUnicode_Check(path)) {
 		bytes = PyUnicode_EncodeFSDefault(path);
-	else if (path != NULL && PyBytes_Check(path)) {
+	} else if (path != NULL && PyBytes_Check(path)) {
 		bytes = path;
 		Py_INCREF(bytes);
 	}
 	s = bytes != NULL ? PyBytes_AsString(bytes) : NULL;
-	if (s == NULL || (s[0] != '/' && getcwd(cwd, sizeof cwd) == NULL) ||
-	    npaths >= MAX_PATHS) {
-		PyErr_Clear();
+	if (s != NULL && s[0] == '/')
+		abs = path_join_clean("", 0, s);
+	else if (s != NULL && getcwd(cwd, sizeof cwd) != NULL)
+		abs = path_join_clean(cwd, strlen(cwd), s);
+	PyErr_Clear();
+	Py_XDECREF(bytes);
+	Py_XDECREF(path);
+	return abs;
+}
+
+/*
+ * Note the file obj names as written. A descriptor (an int) makes the
+ * round's writes unknown, unless fd_ok: open() of a descriptor, whose file
+ * was noted when it was opened by name. No lock is held while Python code
+ * runs (a path-like object's __fspath__): another thread may take over.
+ */
+static void
+note(PyObject *obj, bool fd_ok)
+{
+	char *abs;
+
+	if (PyLong_Check(obj)) {
+		if (!fd_ok)
+			lose_track();
+		return;
+	}
+	abs = absolute(obj);
+	pthread_mutex_lock(&lock);
+	if (!recording) {
+		free(abs);
+	} else if (abs == NULL || npaths >= MAX_PATHS) {
+		free(abs);
 		unknown = true;
 	} else {
 		if (npaths == cap) {
 			cap = cap ? cap * 2 : 16;
 			paths = xreallocarray(paths, cap, sizeof *paths);
 		}
-		paths[npaths++] =
-		    path_join_clean(cwd, s[0] == '/' ? 0 : strlen(cwd), s);
+		paths[npaths++] = abs;
 	}
-	Py_XDECREF(bytes);
-	Py_XDECREF(path);
+	pthread_mutex_unlock(&lock);
 }
 
 /* Does open's mode (a str) or, without one (os.open), its flags write? */
@@ -138,8 +168,10 @@ has_dir_fd(PyObject *args, unsigned positions)
 			continue;
 		a = PyTuple_GET_ITEM(args, i);
 		if (a != Py_None &&
-		    !(PyLong_Check(a) && PyLong_AsLong(a) == -1))
+		    !(PyLong_Check(a) && PyLong_AsLong(a) == -1)) {
+			PyErr_Clear();
 			return true;
+		}
 	}
 	PyErr_Clear();
 	return false;
@@ -152,37 +184,37 @@ hook(const char *event, PyObject *args, void *unused)
 	size_t k;
 
 	(void)unused;
-	if (!recording || !PyTuple_Check(args))
+	if (!recording || unknown || !PyTuple_Check(args))
 		return 0;
 	n = PyTuple_GET_SIZE(args);
-	pthread_mutex_lock(&lock);
-	if (!recording || unknown) {
-		/* nothing more to learn */
-	} else if (strcmp(event, "open") == 0) {
+	if (strcmp(event, "open") == 0) {
 		if (n >= 3 && opens_for_writing(args))
 			note(PyTuple_GET_ITEM(args, 0), true);
-	} else if (strncmp(event, "os.", 3) == 0 ||
-	           strncmp(event, "subprocess.", 11) == 0 ||
-	           strncmp(event, "ctypes.", 7) == 0 ||
-	           strncmp(event, "mmap.", 5) == 0 ||
-	           strncmp(event, "sqlite3.", 8) == 0) {
-		for (k = 0; k < sizeof unfollowed / sizeof *unfollowed; k++)
-			if (strcmp(event, unfollowed[k]) == 0)
-				unknown = true;
-		for (k = 0; k < sizeof changing / sizeof *changing; k++) {
-			if (strcmp(event, changing[k].name) != 0)
-				continue;
-			if (has_dir_fd(args, changing[k].dir_fds)) {
-				unknown = true;
-				break;
-			}
-			for (i = 0; i < n && i < 32; i++)
-				if (changing[k].paths & (1u << i))
-					note(PyTuple_GET_ITEM(args, i), false);
-			break;
-		}
+		return 0;
 	}
-	pthread_mutex_unlock(&lock);
+	if (strncmp(event, "os.", 3) != 0 &&
+	    strncmp(event, "subprocess.", 11) != 0 &&
+	    strncmp(event, "ctypes.", 7) != 0 &&
+	    strncmp(event, "mmap.", 5) != 0 &&
+	    strncmp(event, "sqlite3.", 8) != 0)
+		return 0;
+	for (k = 0; k < sizeof unfollowed / sizeof *unfollowed; k++)
+		if (strcmp(event, unfollowed[k]) == 0) {
+			lose_track();
+			return 0;
+		}
+	for (k = 0; k < sizeof changing / sizeof *changing; k++) {
+		if (strcmp(event, changing[k].name) != 0)
+			continue;
+		if (has_dir_fd(args, changing[k].dir_fds)) {
+			lose_track();
+			return 0;
+		}
+		for (i = 0; i < n && i < 32; i++)
+			if (changing[k].paths & (1u << i))
+				note(PyTuple_GET_ITEM(args, i), false);
+		return 0;
+	}
 	return 0;
 }
 

@@ -180,6 +180,12 @@ class Bursts(TestCase):
                              "    f.write(str(time.time()))\n"
                              "os.replace('f.new', 'f.txt')\n")
 
+    def test_a_module_writing_a_watched_file_with_pathlib_does_not_loop(
+            self):
+        self.own_write_stops("import pathlib\n"
+                             "pathlib.Path('f.txt').write_text("
+                             "str(time.time()))\n")
+
     def test_a_program_a_module_starts_writing_a_watched_file(self):
         self.own_write_stops("subprocess.run('date +%N >> f.txt', "
                              "shell=True)\n")
