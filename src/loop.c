@@ -163,9 +163,9 @@ steps_done(struct loop *L)
 		L->late = t > end && t <= now;
 	}
 	/* A file the steps are known not to have written was saved. */
-	if (!L->r.ran_command && host_round_writes(L->w->files, &L->next))
+	if (!L->r.ran_command && host_round_writes(fl, &L->next))
 		for (i = 0; i < L->next.n; i++) {
-			struct entry *e = &L->w->files->v[L->next.idx[i]];
+			struct entry *e = &fl->v[L->next.idx[i]];
 
 			if (!e->wrote)
 				e->others_at = L->r.count;
