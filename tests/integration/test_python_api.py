@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import signal
+import sys
 import subprocess
 import tempfile
 import unittest
@@ -581,13 +582,40 @@ class Example(ApiTestCase):
         self.stop(h)
 
 
+# Installing does not depend on the watcher: run once, with inotify where
+# there is one (the quick run's and the Python matrix's), else with poll.
+ONCE = WATCHER == ("inotify" if sys.platform.startswith("linux") else "poll")
+
+
+@unittest.skipUnless(WATCHER in (None, "") or ONCE,
+                     "installing does not depend on the watcher")
+@unittest.skipIf(shutil.which("cmake") is None, "cmake is not installed")
 class Install(unittest.TestCase):
     """cmake --install puts everything in place, the module importable."""
 
-    @unittest.skipIf(WATCHER not in (None, "", "poll"),
-                     "installing does not depend on the watcher: run once, "
-                     "with the poll backend")
-    @unittest.skipIf(shutil.which("cmake") is None, "cmake is not installed")
+    def test_per_user_install_is_importable(self):
+        # cmake --install --prefix ~/.local, as the README says, with a
+        # home of its own: the module goes where this python reads the
+        # user's packages from (site-packages, also for Debian's python,
+        # whose other directories are dist-packages).
+        base = tempfile.mkdtemp(prefix="hotload-user-")
+        self.addCleanup(shutil.rmtree, base, ignore_errors=True)
+        env = clean_env(PYTHONUSERBASE=base)
+        env.pop("PYTHONPATH", None)
+        env.pop("PYTHONNOUSERSITE", None)
+        p = subprocess.run(["cmake", "--install", BUILD_DIR, "--prefix",
+                            base], capture_output=True, timeout=120,
+                           env=env)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        p = subprocess.run(
+            [PYTHON, "-c", "import hotload, site; print(hotload.__file__); "
+             "print(site.getusersitepackages())"],
+            env=env, cwd=base, stdin=subprocess.DEVNULL,
+            capture_output=True, timeout=TIMEOUT)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        module, user_site = p.stdout.decode().split("\n")[:2]
+        self.assertEqual(os.path.dirname(module), user_site)
+
     def test_install_puts_files_in_place(self):
         prefix = tempfile.mkdtemp(prefix="hotload-install-")
         self.addCleanup(shutil.rmtree, prefix, ignore_errors=True)
