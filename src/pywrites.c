@@ -24,7 +24,8 @@
 #define MAX_PATHS 4096
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static bool installed;
+static bool tried;     /* to install the hook */
+static bool installed; /* and did */
 static bool recording; /* a round runs */
 static bool unknown;   /* it did what the hook cannot follow */
 static char **paths;   /* what it wrote, absolute */
@@ -233,13 +234,13 @@ forget(void)
 void
 pywrites_begin(void)
 {
-	if (!installed) {
-		installed = true;
-		if (PySys_AddAuditHook(hook, NULL) != 0) {
-			PyErr_Clear();
-			return;
-		}
+	if (!tried) {
+		tried = true;
+		installed = PySys_AddAuditHook(hook, NULL) == 0;
+		PyErr_Clear();
 	}
+	if (!installed)
+		return;
 	pthread_mutex_lock(&lock);
 	forget();
 	recording = true;
