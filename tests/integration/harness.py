@@ -301,7 +301,7 @@ class Hotload:
             code = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             raise AssertionError("hotload did not exit; stderr:\n" +
-                                 self.stderr())
+                                 self.stderr() + stacks(self.proc.pid))
         for t in self.threads:
             t.join(timeout)
         self._close()
@@ -331,6 +331,23 @@ class Hotload:
         for t in self.threads:
             t.join(5)
         self._close()
+
+
+def stacks(pid):
+    """Where each thread of a process that hangs is, as gdb sees it, to
+    show in the failure; nothing without gdb."""
+    gdb = shutil.which("gdb")
+    if gdb is None:
+        return ""
+    try:
+        p = subprocess.run([gdb, "-batch", "-nx", "-p", str(pid), "-ex",
+                            "thread apply all bt 30"], capture_output=True,
+                           text=True, timeout=120, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    frames = [line for line in p.stdout.splitlines()
+              if line.startswith(("#", "Thread "))]
+    return "\nits threads, as gdb sees them:\n" + "\n".join(frames)
 
 
 def run(args, cwd, stdin=None, env=None, timeout=TIMEOUT):
