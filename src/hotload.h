@@ -352,6 +352,7 @@ void sig_restore(void);
 void sig_set_interrupt(void (*)(void));
 void sig_reclaim(void);
 int sig_stop_signal(void);
+bool sig_own(void);
 unsigned long sig_int_count(void);
 int sig_last(void);
 int sig_wake_fd(void);

@@ -708,16 +708,17 @@ round_begin(unsigned long count, const struct filelist *fl,
 }
 
 /*
- * Python's SIGINT handler in the hotload program (hotload._on_sigint) is
- * raising a KeyboardInterrupt for a Ctrl-C, not at a debugger's prompt:
- * count it, if it is a Ctrl-C (not hotload's own interrupt for --restart or
- * SIGTERM), so that code which catches it still ends hotload once its step
- * is over.
+ * hotload's SIGINT handler in Python (hotload._on_sigint) is raising a
+ * KeyboardInterrupt for a Ctrl-C, not at a debugger's prompt: count it, if
+ * it is a Ctrl-C (in the hotload program, not its own interrupt for
+ * --restart or SIGTERM; in hotload(), where SIGINT goes to Python
+ * directly, always), so that code which catches it, or Python where it
+ * only prints it, still ends hotload once the step is over.
  */
 void
 pyrun_note_interrupt(void)
 {
-	if (sig_last() == SIGINT)
+	if (sig_last() == SIGINT || !sig_own())
 		interrupts++;
 }
 

@@ -233,6 +233,13 @@ sig_reclaim(void)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
+/* Is this hotload's own program (not hotload() in the user's python)? */
+bool
+sig_own(void)
+{
+	return own;
+}
+
 /* The signal to send the main thread to stop the Python code it runs. */
 int
 sig_stop_signal(void)

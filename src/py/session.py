@@ -99,19 +99,29 @@ def _on_sigint(signum, frame):
 
 
 _wakeup_before = []
+_sigint_before = []
 
 
 def _session(fd):
-    """hotload() starts (fd >= 0: the C part's wake-up pipe) or ends."""
+    """hotload() starts (fd >= 0: the C part's wake-up pipe) or ends. While
+    it runs, Python's own SIGINT handler gives way to _on_sigint, which
+    also tells hotload of a Ctrl-C: a KeyboardInterrupt that lands where
+    Python only prints it (a weakref callback, a __del__) still ends
+    hotload(). A handler of the program's own stays."""
     import signal
     if fd >= 0:
         _wakeup_before[:] = [signal.set_wakeup_fd(
             fd, warn_on_full_buffer=False)]
+        _sigint_before[:] = []
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            _sigint_before.append(signal.signal(signal.SIGINT, _on_sigint))
         hotload.running = True
         reloading._take_reload(True)
     else:
         hotload.running = False
         reloading._take_reload(False)
+        if _sigint_before and signal.getsignal(signal.SIGINT) is _on_sigint:
+            signal.signal(signal.SIGINT, _sigint_before.pop())
         signal.set_wakeup_fd(_wakeup_before.pop() if _wakeup_before else -1)
 
 

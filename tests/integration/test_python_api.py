@@ -208,6 +208,30 @@ class InsideTheProgram(TestCase):
 class LaunchScript(ApiTestCase):
     """hotload.hotload() in a script run by the user's python."""
 
+    def test_ctrl_c_that_python_only_prints_still_ends_hotload(self):
+        # A Ctrl-C that comes while a __del__ runs (or a weakref callback,
+        # as the import system's module locks have) is printed by Python
+        # as "Exception ignored" and goes no further; hotload() ends all
+        # the same, after the step, and puts Python's handler back.
+        self.write("lib.py", "import os, signal\n"
+                   "class Dropped:\n"
+                   "    def __del__(self):\n"
+                   "        os.kill(os.getpid(), signal.SIGINT)\n"
+                   "        total = 0\n"
+                   "        for i in range(100000):  # raised in here\n"
+                   "            total += i\n"
+                   "Dropped()\n"
+                   "print('lib ran', flush=True)\n")
+        h = self.launch("import hotload, signal\n"
+                        "hotload.hotload(watch=[['lib.py']], steps=["
+                        "hotload.ReloadedPythonModule('lib')])\n"
+                        "print('handler back', signal.getsignal("
+                        "signal.SIGINT) is signal.default_int_handler)\n")
+        self.assertEqual(h.wait_exit(), 0, h.stderr())
+        self.assertIn("Exception ignored in", h.stderr())
+        self.assertIn("hotload: stopped", h.stderr())
+        self.assertEqual(h.stdout(), "lib ran\nhandler back True\n")
+
     def test_seed_launch_script_runs_unchanged(self):
         lib = self.write("lib.py", LIB)
         h = self.launch(SEED_LAUNCH, tty=True)
