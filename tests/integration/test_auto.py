@@ -43,8 +43,10 @@ class Auto(TestCase):
 
     def not_watched(self, h, path, text):
         """Save path, which is not watched, then a file that is (app.py,
-        with a new version): the round that follows is for app.py only."""
-        before = len(h.wait_rounds(1))
+        with a new version): the round that follows is for app.py only.
+        Each round loads app: the rounds counted are over once each
+        loading has its status line."""
+        before = len(h.wait_rounds(h.stdout().count("loading app ")))
         write(path, text)
         version = h.stdout().count("loading app") + 100
         write(self.path("app.py"), module("app", version, self.app_body))
