@@ -93,7 +93,7 @@ class Events(TestCase):
         self.assertEqual(event["changed"], ["lib.py"])
         self.assertEqual(event["steps"][0]["error"], None)
         self.assertEqual(event["steps"][0]["detail"], "ok")
-        self.assertEqual(h.rounds(), [(1, "failed"), (2, "ok")])
+        self.assertEqual(h.wait_rounds(2), [(1, "failed"), (2, "ok")])
 
     def test_fields_and_their_types(self):
         self.write("lib.py", lib(1))
