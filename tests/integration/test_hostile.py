@@ -360,19 +360,6 @@ class HostileModules(HostileTestCase):
         self.assertEqual(h.wait_rounds(2), [(1, "ok"), (2, "ok")])
         h.wait_err("is gone", count=2)
 
-    def test_command_that_writes_a_watched_file_does_not_loop(self):
-        self.write("f.txt", "")
-        g = self.write("g.txt", "")
-        own = ("hotload: f.txt changed while the last 2 rounds ran; taking "
-               "it as the round's own write (save again to run)\n")
-        h = self.start("-r", "echo x >> f.txt", "f.txt", "g.txt")
-        h.wait_err(own)
-        # The first round, and the one its write started; then no more.
-        self.assertEqual(h.rounds(), [(1, "ok"), (2, "ok")])
-        write(g, "saved\n")
-        h.wait_err(own, count=2)
-        self.assertEqual(h.rounds(), [(n, "ok") for n in range(1, 5)])
-
 
 class Faults(HostileTestCase):
     @unittest.skipIf(WATCHER == "poll", "about inotify")

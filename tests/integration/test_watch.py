@@ -155,16 +155,17 @@ class Bursts(TestCase):
             h.wait_out("start %s\n" % word)
         self.assertNotIn("own write", h.stderr())
 
-    def own_write_stops(self, code):
-        """A module whose every round writes f.txt, which is watched, by
-        code: its first round and the one its write started, then no
-        more; a save of another file starts two more."""
+    def own_write_stops(self, code, step=("-m", "w")):
+        """A step (a module w whose code is code, unless given) whose
+        every round writes f.txt, which is watched: its first round and
+        the one its write started, then no more; a save of another file
+        starts two more."""
         self.write("f.txt", "")
         g = self.write("g.txt", "")
         self.write("w.py", "import os, subprocess, time\n" + code)
         own = ("hotload: f.txt changed while the last 2 rounds ran; taking "
                "it as the round's own write (save again to run)\n")
-        h = self.start("-m", "w", "f.txt", "g.txt")
+        h = self.start(*step, "f.txt", "g.txt")
         h.wait_err(own)
         self.assertEqual(h.rounds(), [(1, "ok"), (2, "ok")])
         write(g, "saved\n")
@@ -185,6 +186,9 @@ class Bursts(TestCase):
         self.own_write_stops("import pathlib\n"
                              "pathlib.Path('f.txt').write_text("
                              "str(time.time()))\n")
+
+    def test_a_command_writing_a_watched_file_does_not_loop(self):
+        self.own_write_stops("", step=("-r", "echo x >> f.txt"))
 
     def test_a_program_a_module_starts_writing_a_watched_file(self):
         self.own_write_stops("subprocess.run('date +%N >> f.txt', "
