@@ -17,8 +17,8 @@ import unittest
 from harness import (BIN, MODULE_DIR, PYTHON, TIMEOUT, TestCase, clean_env,
                      wait_until, write)
 
-# Each round prints the files it was given, one per line, then a mark.
-CMD = 'printf "<%s>\\n" "$@"; echo "== round"'
+# Each round prints a mark, then the files it was given, one per line.
+CMD = 'echo "== round"; printf "<%s>\\n" "$@"'
 
 
 def named(h):
@@ -27,8 +27,10 @@ def named(h):
 
 
 def idle(h):
-    """Wait for the rounds whose command has printed its mark to end: a save
-    made while a round runs may be taken for the round's own write."""
+    """Wait for the rounds that have begun to print to end: a save made
+    while a round runs may be taken for the round's own write. A round's
+    mark comes before the files it names, so a round seen naming a file
+    is counted here."""
     wait_until(lambda: len(h.rounds()) >= h.stdout().count("== round\n"),
                what=lambda: "the rounds to end; stderr:\n" + h.stderr())
 
