@@ -128,32 +128,36 @@ class Bursts(TestCase):
         # No round ran between: the trigger's round directly followed.
         self.assertLessEqual(len(h.rounds()), before + 2)
 
-    def test_saving_on_while_rounds_run_is_not_taken_for_own_writes(self):
-        # A file saved once between rounds, then during each of four
-        # rounds in a row, as while a slow test suite runs.
+    def saves_while_rounds_run(self, sleep, first_between, words):
+        """A module that prints v.txt, then sleeps; v.txt saved with each
+        of words as soon as the round before printed. first_between: the
+        first save waits for the first round to end. None of the saves is
+        taken for the round's own write."""
         self.write("v.txt", "one\n")
         self.write("slow.py", "import time\nprint('start', open('v.txt')"
-                   ".read().strip(), flush=True)\ntime.sleep(0.5)\n")
+                   ".read().strip(), flush=True)\ntime.sleep(%s)\n" % sleep)
         h = self.start("-m", "slow", "v.txt")
-        h.wait_rounds(1)
-        for word in ("two", "three", "four", "five", "six"):
+        if first_between:
+            h.wait_rounds(1)
+        else:
+            h.wait_out("start one\n")
+        for word in words:
             write(self.path("v.txt"), word + "\n")
             h.wait_out("start %s\n" % word)
         self.assertNotIn("own write", h.stderr())
+
+    def test_saving_on_while_rounds_run_is_not_taken_for_own_writes(self):
+        # A file saved once between rounds, then during each of four
+        # rounds in a row, as while a slow test suite runs.
+        self.saves_while_rounds_run(0.5, True,
+                                    ("two", "three", "four", "five", "six"))
 
     def test_saves_while_a_modules_rounds_run_each_get_a_round(self):
         # Never saved between rounds: each save is made while a round runs,
         # as soon as it printed. The module wrote none of them, so none is
         # taken for its own write.
-        self.write("v.txt", "one\n")
-        self.write("slow.py", "import time\nprint('start', open('v.txt')"
-                   ".read().strip(), flush=True)\ntime.sleep(0.3)\n")
-        h = self.start("-m", "slow", "v.txt")
-        h.wait_out("start one\n")
-        for word in ("two", "three", "four", "five", "six", "seven"):
-            write(self.path("v.txt"), word + "\n")
-            h.wait_out("start %s\n" % word)
-        self.assertNotIn("own write", h.stderr())
+        self.saves_while_rounds_run(0.3, False, ("two", "three", "four",
+                                                 "five", "six", "seven"))
 
     def own_write_stops(self, code, step=("-m", "w")):
         """A step (a module w whose code is code, unless given) whose
